@@ -1,0 +1,45 @@
+"""Settings, read once from the environment (prefix ``TOUCHPOINT_``)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./touchpoint.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="TOUCHPOINT_", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    # Keyed hash of respondent ids. Unset: a random secret is generated once and kept in
+    # the database (fine for trying it out; set it in production so a database dump alone
+    # cannot be used to test guesses of respondent ids).
+    secret_key: SecretStr | None = None
+    # Previous secret keys, still used to find responses to erase after a rotation.
+    old_secret_keys: list[SecretStr] = Field(default_factory=list)
+    # SQLite durability: FULL survives power loss; NORMAL survives only a process crash.
+    sqlite_synchronous: Literal["FULL", "NORMAL", "EXTRA"] = "FULL"
+    sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
+    db_pool_size: int = Field(default=10, ge=1)
+    # Revocations made through another worker reach this one within this many seconds.
+    key_cache_seconds: float = Field(default=2.0, ge=0)
+    # Group commit: most responses one transaction may carry.
+    max_group_rows: int = Field(default=2000, ge=1)
+    cors_origins: list[str] = Field(default_factory=list)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not url.startswith(("sqlite", "postgresql", "postgres")):
+            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return url
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,176 @@
+"""Engine, sessions and column types shared by every domain."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator
+
+from app.config import Settings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# SQLAlchemy's own storage format for SQLite DATETIME: fixed width, so text order is time order.
+SQLITE_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC in Python, whatever the database keeps."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; give a timezone")
+        utc = value.astimezone(UTC)
+        return utc.replace(tzinfo=None) if dialect.name == "sqlite" else utc
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def async_url(database_url: str) -> URL:
+    """``sqlite:///x.db`` and ``postgresql://…`` with the async drivers we ship."""
+    url = make_url(database_url)
+    if url.drivername in ("sqlite", "sqlite+pysqlite"):
+        return url.set(drivername="sqlite+aiosqlite")
+    if url.drivername in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
+        return url.set(drivername="postgresql+asyncpg")
+    return url
+
+
+def make_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncEngine:
+    url = async_url(settings.database_url)
+    if url.get_backend_name() == "sqlite":
+        engine = create_async_engine(url, pool_size=pool_size or settings.db_pool_size)
+        _configure_sqlite(engine, settings)
+        return engine
+    return create_async_engine(
+        url,
+        pool_size=pool_size or settings.db_pool_size,
+        pool_pre_ping=True,
+        # A 201 means the row is on disk: never let a server default of "off" weaken that.
+        connect_args={
+            "server_settings": {"synchronous_commit": "on", "application_name": "touchpoint"}
+        },
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        # Take BEGIN into our own hands (see _on_begin) instead of the driver's implicit one.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA synchronous={settings.sqlite_synchronous}")
+        cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the lock up front: a deferred transaction that reads and then writes
+        # fails with SQLITE_BUSY instead of waiting when another writer got there first.
+        mode = "IMMEDIATE" if conn.get_execution_options().get("writes") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+@dataclass(frozen=True)
+class Database:
+    """What a process holds to reach the database: built in the app's lifespan."""
+
+    engine: AsyncEngine
+    # The same pool; its transactions take SQLite's write lock up front.
+    write_engine: AsyncEngine
+    readers: async_sessionmaker[AsyncSession]
+    writers: async_sessionmaker[AsyncSession]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @classmethod
+    def connect(cls, settings: Settings, *, pool_size: int | None = None) -> Database:
+        engine = make_engine(settings, pool_size=pool_size)
+        write_engine = engine.execution_options(writes=True)
+        return cls(
+            engine=engine,
+            write_engine=write_engine,
+            readers=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
+            writers=async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False),
+        )
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncConnection]:
+        """A read transaction that sees one state of the database for all its queries."""
+        async with self.engine.connect() as connection:
+            if self.dialect == "postgresql":
+                await connection.execution_options(isolation_level="REPEATABLE READ")
+            async with connection.begin():
+                yield connection
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class DriverStatement:
+    """A Core statement compiled once for one dialect, run with ``exec_driver_sql``.
+
+    The hot ingest path skips SQLAlchemy's per-row parameter processing; the values
+    must then be given the way the driver wants them (see ``driver_value``).
+    """
+
+    sql: str
+    names: tuple[str, ...]
+
+    @classmethod
+    def compile(cls, statement: Any, dialect: Dialect, column_keys: list[str]) -> DriverStatement:
+        compiled = statement.compile(dialect=dialect, column_keys=column_keys)
+        return cls(str(compiled), tuple(compiled.positiontup or ()))
+
+    def row(self, values: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(values[name] for name in self.names)
+
+
+def driver_value(dialect_name: str, value: Any) -> Any:
+    """UUIDs and timestamps as the raw driver takes them (what SQLAlchemy would have sent)."""
+    if dialect_name != "sqlite":
+        return value
+    if isinstance(value, uuid.UUID):
+        return value.hex
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime(SQLITE_TIMESTAMP_FORMAT)
+    return value

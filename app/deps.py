@@ -1,0 +1,137 @@
+"""The shared dependencies, each named once and used as a parameter type."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import Depends, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import Response
+
+from app.config import Settings
+from app.db import Database
+from app.fields import SLUG_PATTERN
+from app.keys import service as keys_service
+from app.keys.scopes import Scope
+from app.keys.tokens import KeyKind
+from app.problems import Forbidden
+from app.responses.filters import ResponseFilter
+from app.responses.schemas import Channel
+from app.responses.service import Ingest
+
+_bearer = HTTPBearer(auto_error=False, description="An API key: `tp_sk_…`, `tp_pk_…` or `tp_kk_…`")
+
+
+def _database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _ingest(request: Request) -> Ingest:
+    ingest: Ingest = request.app.state.ingest
+    return ingest
+
+
+def _key_cache(request: Request) -> keys_service.KeyCache:
+    cache: keys_service.KeyCache = request.app.state.key_cache
+    return cache
+
+
+DatabaseDep = Annotated[Database, Depends(_database)]
+KeyCacheDep = Annotated[keys_service.KeyCache, Depends(_key_cache)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+IngestDep = Annotated[Ingest, Depends(_ingest)]
+
+
+async def _principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> keys_service.Principal:
+    token = credentials.credentials if credentials else None
+    principal = await keys_service.authenticate(
+        request.app.state.db, request.app.state.key_cache, token
+    )
+    if principal.kind is KeyKind.PUBLISHABLE:
+        origin = request.headers.get("origin")
+        if origin not in principal.allowed_origins:
+            raise Forbidden("This publishable key is not allowed from this origin.")
+    return principal
+
+
+def requires(
+    scope: Scope, *, secret_only: bool = False
+) -> Callable[..., Awaitable[keys_service.Principal]]:
+    async def check(
+        principal: Annotated[keys_service.Principal, Depends(_principal)],
+    ) -> keys_service.Principal:
+        if secret_only and principal.kind is not KeyKind.SECRET:
+            raise Forbidden("Only a secret key may do this.")
+        principal.require(scope)
+        return principal
+
+    return check
+
+
+ResponsesWriter = Annotated[keys_service.Principal, Depends(requires(Scope.RESPONSES_WRITE))]
+ResponsesEditor = Annotated[
+    keys_service.Principal, Depends(requires(Scope.RESPONSES_WRITE, secret_only=True))
+]
+ResponsesReader = Annotated[keys_service.Principal, Depends(requires(Scope.RESPONSES_READ))]
+ScoresReader = Annotated[keys_service.Principal, Depends(requires(Scope.SCORES_READ))]
+Admin = Annotated[keys_service.Principal, Depends(requires(Scope.ADMIN))]
+
+
+def json_response(
+    content: Any, status_code: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(content),
+        status_code=status_code,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+SlugQuery = Annotated[
+    list[str] | None,
+    Query(
+        description="Repeat to match any of several values",
+        pattern=SLUG_PATTERN,
+        max_length=100,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class DimensionParams:
+    """The dimension filters every listing and score endpoint takes."""
+
+    survey: SlugQuery = None
+    touchpoint: SlugQuery = None
+    channel: Annotated[list[Channel] | None, Query(max_length=5)] = None
+    location: SlugQuery = None
+
+    def to_filter(
+        self, metric: str | None, since: datetime | None, until: datetime | None
+    ) -> ResponseFilter:
+        return ResponseFilter(
+            metric=metric,
+            surveys=tuple(self.survey or ()),
+            touchpoints=tuple(self.touchpoint or ()),
+            channels=tuple(channel.value for channel in self.channel or ()),
+            locations=tuple(self.location or ()),
+            since=since,
+            until=until,
+        )
+
+
+Dimensions = Annotated[DimensionParams, Depends()]

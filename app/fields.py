@@ -1,0 +1,42 @@
+"""Field types shared by the request schemas of several domains."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, StringConstraints
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+
+Slug = Annotated[
+    str,
+    StringConstraints(pattern=SLUG_PATTERN),
+    Field(description="Lower-case slug: `[a-z0-9][a-z0-9._-]{0,63}`", examples=["checkout"]),
+]
+
+
+def format_timestamp(value: datetime) -> str:
+    """UTC, second precision, ``Z`` suffix: how every timestamp leaves this service."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _reject_naive(value: object) -> object:
+    if isinstance(value, str) and value and not _has_offset(value):
+        if " " in value[10:]:
+            raise ValueError("a '+' in a URL must be written %2B (or use Z for UTC)")
+        raise ValueError("timestamps need an offset, e.g. 2026-11-20T14:03:11Z")
+    return value
+
+
+def _has_offset(text: str) -> bool:
+    tail = text[10:]
+    return tail.endswith(("Z", "z")) or "+" in tail or "-" in tail
+
+
+Timestamp = Annotated[
+    AwareDatetime,
+    BeforeValidator(_reject_naive),
+    PlainSerializer(format_timestamp, return_type=str),
+    Field(examples=["2026-11-20T14:03:11Z"]),
+]

@@ -1,0 +1,39 @@
+"""Every SQL statement about API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.keys.models import ApiKey
+
+
+async def add(session: AsyncSession, key: ApiKey) -> None:
+    session.add(key)
+    await session.flush()
+
+
+async def get(session: AsyncSession, key_id: str) -> ApiKey | None:
+    return await session.get(ApiKey, key_id)
+
+
+async def list_all(session: AsyncSession) -> Sequence[ApiKey]:
+    result = await session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id))
+    return result.all()
+
+
+async def count(session: AsyncSession) -> int:
+    return (await session.scalar(select(func.count()).select_from(ApiKey))) or 0
+
+
+async def mark_revoked(session: AsyncSession, key_id: str, at: datetime) -> None:
+    await session.execute(
+        update(ApiKey).where(ApiKey.id == key_id, ApiKey.revoked_at.is_(None)).values(revoked_at=at)
+    )
+
+
+async def touch(session: AsyncSession, key_id: str, at: datetime) -> None:
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from app.fields import Slug, Timestamp
+from app.keys.origins import normalize_origin
+from app.keys.scopes import Scope
+from app.keys.tokens import KeyKind
+
+Origin = Annotated[str, AfterValidator(normalize_origin)]
+WRITE_ONLY_KINDS = (KeyKind.PUBLISHABLE, KeyKind.KIOSK)
+
+
+class KeyCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=100)
+    kind: KeyKind = KeyKind.SECRET
+    scopes: list[Scope] = Field(default_factory=list, max_length=4)
+    allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
+    location: Slug | None = None
+
+    @model_validator(mode="after")
+    def _fits_kind(self) -> KeyCreate:
+        if self.kind in WRITE_ONLY_KINDS:
+            if set(self.scopes) - {Scope.RESPONSES_WRITE}:
+                raise ValueError(f"{self.kind} keys are write-only: scope responses:write")
+            self.scopes = [Scope.RESPONSES_WRITE]
+        elif not self.scopes:
+            raise ValueError("a secret key needs at least one scope")
+        if self.kind is KeyKind.PUBLISHABLE and not self.allowed_origins:
+            raise ValueError("a publishable key needs at least one allowed origin")
+        if self.kind is not KeyKind.PUBLISHABLE and self.allowed_origins:
+            raise ValueError("only publishable keys have allowed origins")
+        if self.kind is not KeyKind.KIOSK and self.location:
+            raise ValueError("only kiosk keys are bound to a location")
+        self.scopes = sorted(set(self.scopes))
+        self.allowed_origins = sorted(set(self.allowed_origins))
+        return self
+
+
+class KeyRead(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: str
+    kind: KeyKind
+    name: str
+    scopes: list[Scope]
+    allowed_origins: list[str]
+    location: str | None
+    created_at: Timestamp
+    last_used_at: Timestamp | None
+    revoked_at: Timestamp | None
+
+
+class KeyCreated(KeyRead):
+    key: str = Field(description="The key itself. Shown once: it is stored only as a hash.")
+
+
+class KeyList(BaseModel):
+    data: list[KeyRead]

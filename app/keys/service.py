@@ -1,0 +1,155 @@
+"""Creating, listing, revoking and checking API keys."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import Database
+from app.keys import repository
+from app.keys.errors import KeyNotFound
+from app.keys.models import ApiKey
+from app.keys.schemas import KeyCreate, KeyCreated, KeyRead
+from app.keys.scopes import Scope
+from app.keys.tokens import KeyKind, hash_key, matches, new_key, parse_key
+from app.problems import Forbidden, Unauthenticated
+
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the facts of a valid, unrevoked key."""
+
+    key_id: str
+    kind: KeyKind
+    scopes: frozenset[str]
+    allowed_origins: tuple[str, ...] = ()
+    location: str | None = None
+
+    def require(self, scope: Scope) -> None:
+        if scope not in self.scopes:
+            raise Forbidden(f"This key lacks the `{scope}` scope.")
+
+
+@dataclass
+class _Cached:
+    key: ApiKey | None
+    fetched: float
+
+
+@dataclass
+class KeyCache:
+    """Per-process cache of key rows, so a request needs no database trip to authenticate.
+
+    Revocations made by this process apply at once; those made by another worker apply
+    within ``ttl_seconds``.
+    """
+
+    ttl_seconds: float
+    entries: dict[str, _Cached] = field(default_factory=dict)
+
+    def get(self, key_id: str) -> _Cached | None:
+        entry = self.entries.get(key_id)
+        if entry and time.monotonic() - entry.fetched <= self.ttl_seconds:
+            return entry
+        return None
+
+    def put(self, key_id: str, key: ApiKey | None) -> None:
+        if len(self.entries) > 10_000:  # bounded even under a spray of random key ids
+            self.entries.clear()
+        self.entries[key_id] = _Cached(key, time.monotonic())
+
+    def forget(self, key_id: str) -> None:
+        self.entries.pop(key_id, None)
+
+
+async def authenticate(db: Database, cache: KeyCache, token: str | None) -> Principal:
+    if not token:
+        raise Unauthenticated("Send `Authorization: Bearer <key>`.")
+    parsed = parse_key(token)
+    if parsed is None:
+        raise Unauthenticated("The API key is not valid.")
+    key = await _load(db, cache, parsed.key_id)
+    if key is None or key.kind != parsed.kind or not matches(token, key.key_hash):
+        raise Unauthenticated("The API key is not valid.")
+    if key.revoked_at is not None:
+        raise Unauthenticated("The API key has been revoked.")
+    await _record_use(db, key)
+    return Principal(
+        key_id=key.id,
+        kind=KeyKind(key.kind),
+        scopes=frozenset(key.scopes),
+        allowed_origins=tuple(key.allowed_origins),
+        location=key.location,
+    )
+
+
+async def _load(db: Database, cache: KeyCache, key_id: str) -> ApiKey | None:
+    cached = cache.get(key_id)
+    if cached is not None:
+        return cached.key
+    async with db.readers() as session:
+        key = await repository.get(session, key_id)
+    cache.put(key_id, key)
+    return key
+
+
+async def _record_use(db: Database, key: ApiKey) -> None:
+    now = datetime.now(UTC)
+    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_PRECISION:
+        return
+    key.last_used_at = now  # the cached row: this process records use once a minute at most
+    async with db.writers() as session, session.begin():
+        await repository.touch(session, key.id, now)
+
+
+async def create(db: Database, request: KeyCreate) -> KeyCreated:
+    async with db.writers() as session, session.begin():
+        return await _add_key(session, request)
+
+
+async def _add_key(session: AsyncSession, request: KeyCreate) -> KeyCreated:
+    key_id, token = new_key(request.kind)
+    record = ApiKey(
+        id=key_id,
+        kind=request.kind.value,
+        name=request.name,
+        key_hash=hash_key(token),
+        scopes=[scope.value for scope in request.scopes],
+        allowed_origins=list(request.allowed_origins),
+        location=request.location,
+        created_at=datetime.now(UTC).replace(microsecond=0),
+        last_used_at=None,
+        revoked_at=None,
+    )
+    await repository.add(session, record)
+    return KeyCreated(**KeyRead.model_validate(record).model_dump(), key=token)
+
+
+async def list_keys(db: Database) -> list[KeyRead]:
+    async with db.readers() as session:
+        return [KeyRead.model_validate(key) for key in await repository.list_all(session)]
+
+
+async def revoke(db: Database, cache: KeyCache, key_id: str) -> KeyRead:
+    async with db.writers() as session, session.begin():
+        await repository.mark_revoked(session, key_id, datetime.now(UTC).replace(microsecond=0))
+        key = await repository.get(session, key_id)
+        if key is None:
+            raise KeyNotFound(f"No key has the id {key_id!r}.")
+        await session.refresh(key)
+    cache.forget(key_id)
+    return KeyRead.model_validate(key)
+
+
+async def create_first_admin_key(db: Database) -> KeyCreated | None:
+    """An all-scopes key when the database has none yet, so a new install can be used."""
+    async with db.writers() as session, session.begin():
+        if await repository.count(session):
+            return None
+        request = KeyCreate(name="first admin key", kind=KeyKind.SECRET, scopes=list(Scope))
+        return await _add_key(session, request)

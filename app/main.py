@@ -1,0 +1,80 @@
+"""The application factory. Importing this module builds nothing and reads no environment."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
+
+from app import __version__, schema
+from app.config import Settings, get_settings
+from app.db import Database
+from app.keys import service as keys_service
+from app.keys.router import router as keys_router
+from app.operations.access_log import AccessLogMiddleware
+from app.operations.body_limit import BodySizeLimitMiddleware
+from app.operations.router import router as operations_router
+from app.problems import install_problem_handlers
+from app.respondents import service as respondents_service
+from app.respondents.router import router as respondents_router
+from app.responses.router import router as responses_router
+from app.responses.service import Ingest
+from app.responses.writer import GroupCommitWriter
+from app.scores.router import router as scores_router
+
+logger = logging.getLogger("touchpoint")
+
+
+class NotMigrated(RuntimeError):
+    pass
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        active = settings or get_settings()
+        db = Database.connect(active)
+        try:
+            if await schema.current_revision(db) != schema.head_revision():
+                raise NotMigrated("the database is not migrated: run `touchpoint migrate`")
+            writer = GroupCommitWriter(db, active.max_group_rows)
+            hasher = await respondents_service.load_hasher(db, active)
+            app.state.settings = active
+            app.state.db = db
+            app.state.key_cache = keys_service.KeyCache(active.key_cache_seconds)
+            app.state.ingest = Ingest(db, writer, hasher)
+            writer.start()
+            try:
+                yield
+            finally:
+                await writer.close()
+        finally:
+            await db.dispose()
+
+    app = FastAPI(
+        title="Touchpoint",
+        version=__version__,
+        summary="Collects NPS, CES and CSAT answers and serves rolling scores people can trust.",
+        lifespan=lifespan,
+    )
+    install_problem_handlers(app)
+    app.include_router(responses_router)
+    app.include_router(scores_router)
+    app.include_router(respondents_router)
+    app.include_router(keys_router)
+    app.include_router(operations_router)
+    cors_origins = (settings.cors_origins if settings else None) or []
+    if cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=cors_origins,
+            allow_methods=["GET"],
+            allow_headers=["Authorization"],
+            allow_credentials=False,
+        )
+    app.add_middleware(BodySizeLimitMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    return app

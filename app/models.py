@@ -1,0 +1,11 @@
+"""Every domain's tables on one metadata, for Alembic and the tests."""
+
+from app.db import Base
+from app.instance.models import InstanceSecret
+from app.keys.models import ApiKey
+from app.responses.models import SurveyResponse
+from app.scores.models import HourlyCounts
+
+metadata = Base.metadata
+
+__all__ = ["ApiKey", "HourlyCounts", "InstanceSecret", "SurveyResponse", "metadata"]

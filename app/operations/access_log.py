@@ -1,0 +1,51 @@
+"""One line per request: method, route template, status, time. Never keys, tokens or ids.
+
+The route template (``/v1/respondents/{respondent}``) is logged instead of the path, so
+respondent ids and link tokens in paths never reach the log; query strings are not logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("touchpoint.access")
+
+
+class AccessLogMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def send_and_remember(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_and_remember)
+        finally:
+            if logger.isEnabledFor(logging.INFO):
+                logger.info(
+                    "%s %s %d %.1fms",
+                    scope["method"],
+                    route_template(scope),
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                )
+
+
+def route_template(scope: Scope) -> str:
+    route: Any = scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else "(no route)"

@@ -1,0 +1,65 @@
+"""Plain values for the ingest path: cheaper than ORM objects, and easy to reason about."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from app.fields import format_timestamp
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    id: uuid.UUID
+    metric: str
+    score: int
+    comment: str | None
+    survey: str
+    touchpoint: str | None
+    channel: str
+    location: str | None
+    properties: dict[str, str]
+    locale: str | None
+    responded_at: datetime
+    received_at: datetime
+    updated_at: datetime
+    idempotency_key: str | None
+
+    def to_api(self) -> dict[str, Any]:
+        return {
+            "id": str(self.id),
+            "metric": self.metric,
+            "score": self.score,
+            "comment": self.comment,
+            "survey": self.survey,
+            "touchpoint": self.touchpoint,
+            "channel": self.channel,
+            "location": self.location,
+            "properties": self.properties,
+            "locale": self.locale,
+            "responded_at": format_timestamp(self.responded_at),
+            "received_at": format_timestamp(self.received_at),
+            "updated_at": format_timestamp(self.updated_at),
+            "idempotency_key": self.idempotency_key,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class NewResponse:
+    """A validated answer ready to insert, with what idempotency needs to judge a retry."""
+
+    stored: StoredResponse
+    respondent_hash: str | None
+    fingerprint: str
+    key_id: str | None
+
+
+Status = Literal["created", "duplicate", "conflict"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    status: Status
+    response: StoredResponse

@@ -1,0 +1,189 @@
+"""Every SQL statement about responses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import orjson
+from sqlalchemy import Select, Table, delete, insert, select, tuple_, update
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app.db import DriverStatement, driver_value
+from app.responses.filters import ResponseFilter, all_of, dimension_conditions
+from app.responses.idempotency import Seen
+from app.responses.models import SurveyResponse
+from app.responses.records import NewResponse, StoredResponse
+
+TABLE = cast(Table, SurveyResponse.__table__)
+_COLUMNS = [column.name for column in TABLE.columns]
+_PUBLIC_COLUMNS = [
+    TABLE.c[name]
+    for name in (
+        "id",
+        "metric",
+        "score",
+        "comment",
+        "survey",
+        "touchpoint",
+        "channel",
+        "location",
+        "properties",
+        "locale",
+        "responded_at",
+        "received_at",
+        "updated_at",
+        "idempotency_key",
+    )
+]
+_inserts: dict[str, DriverStatement] = {}
+# Where a listing stopped: (responded_at, id) of the last row given out.
+ListPosition = tuple[datetime, uuid.UUID]
+_IN_CHUNK = 500
+
+
+def _insert(dialect: Dialect) -> DriverStatement:
+    if dialect.name not in _inserts:
+        _inserts[dialect.name] = DriverStatement.compile(insert(TABLE), dialect, _COLUMNS)
+    return _inserts[dialect.name]
+
+
+def to_stored(row: Any) -> StoredResponse:
+    return StoredResponse(**row._mapping)
+
+
+async def insert_many(connection: AsyncConnection, items: Sequence[NewResponse]) -> None:
+    if not items:
+        return
+    statement = _insert(connection.dialect)
+    dialect = connection.dialect.name
+    rows = [statement.row(_driver_values(dialect, item)) for item in items]
+    await connection.exec_driver_sql(statement.sql, rows)
+
+
+def _driver_values(dialect: str, item: NewResponse) -> dict[str, Any]:
+    stored = item.stored
+    return {
+        "id": driver_value(dialect, stored.id),
+        "metric": stored.metric,
+        "score": stored.score,
+        "comment": stored.comment,
+        "survey": stored.survey,
+        "touchpoint": stored.touchpoint,
+        "channel": stored.channel,
+        "location": stored.location,
+        "respondent_hash": item.respondent_hash,
+        "properties": orjson.dumps(stored.properties).decode(),
+        "locale": stored.locale,
+        "responded_at": driver_value(dialect, stored.responded_at),
+        "received_at": driver_value(dialect, stored.received_at),
+        "updated_at": driver_value(dialect, stored.updated_at),
+        "idempotency_key": stored.idempotency_key,
+        "request_fingerprint": item.fingerprint,
+        "key_id": item.key_id,
+    }
+
+
+async def find_by_idempotency_keys(
+    connection: AsyncConnection, keys: Sequence[str]
+) -> dict[str, Seen]:
+    found: dict[str, Seen] = {}
+    for start in range(0, len(keys), _IN_CHUNK):
+        chunk = keys[start : start + _IN_CHUNK]
+        result = await connection.execute(
+            select(*_PUBLIC_COLUMNS, TABLE.c.request_fingerprint).where(
+                TABLE.c.idempotency_key.in_(chunk)
+            )
+        )
+        for row in result:
+            values = dict(row._mapping)
+            fingerprint = values.pop("request_fingerprint")
+            found[values["idempotency_key"]] = (fingerprint, StoredResponse(**values))
+    return found
+
+
+async def get(connection: AsyncConnection, response_id: uuid.UUID) -> StoredResponse | None:
+    result = await connection.execute(select(*_PUBLIC_COLUMNS).where(TABLE.c.id == response_id))
+    row = result.first()
+    return to_stored(row) if row else None
+
+
+async def update_comment(
+    connection: AsyncConnection, response_id: uuid.UUID, comment: str | None, at: datetime
+) -> StoredResponse | None:
+    result = await connection.execute(
+        update(TABLE)
+        .where(TABLE.c.id == response_id)
+        .values(comment=comment, updated_at=at)
+        .returning(*_PUBLIC_COLUMNS)
+    )
+    row = result.first()
+    return to_stored(row) if row else None
+
+
+async def delete_by_respondent(
+    connection: AsyncConnection, respondent_hashes: Sequence[str]
+) -> list[Any]:
+    """Delete and return what the hourly counts need to forget them."""
+    result = await connection.execute(
+        delete(TABLE)
+        .where(TABLE.c.respondent_hash.in_(respondent_hashes))
+        .returning(
+            TABLE.c.metric,
+            TABLE.c.responded_at,
+            TABLE.c.survey,
+            TABLE.c.touchpoint,
+            TABLE.c.channel,
+            TABLE.c.location,
+            TABLE.c.score,
+        )
+    )
+    return list(result.all())
+
+
+def _listing(
+    query: ResponseFilter, updated_since: datetime | None, after: ListPosition | None
+) -> Select[Any]:
+    conditions = dimension_conditions(TABLE.c, query)
+    if query.since is not None:
+        conditions.append(TABLE.c.responded_at >= query.since)
+    if query.until is not None:
+        conditions.append(TABLE.c.responded_at < query.until)
+    if updated_since is not None:
+        conditions.append(TABLE.c.updated_at >= updated_since)
+    if after is not None:
+        conditions.append(tuple_(TABLE.c.responded_at, TABLE.c.id) > tuple_(*after))
+    return (
+        select(*_PUBLIC_COLUMNS)
+        .where(all_of(conditions))
+        .order_by(TABLE.c.responded_at, TABLE.c.id)
+    )
+
+
+async def list_page(
+    connection: AsyncConnection,
+    query: ResponseFilter,
+    updated_since: datetime | None,
+    after: ListPosition | None,
+    limit: int,
+) -> list[StoredResponse]:
+    result = await connection.execute(_listing(query, updated_since, after).limit(limit))
+    return [to_stored(row) for row in result]
+
+
+async def stream(
+    connection: AsyncConnection,
+    query: ResponseFilter,
+    updated_since: datetime | None,
+    after: ListPosition | None,
+    limit: int | None,
+) -> AsyncIterator[StoredResponse]:
+    statement = _listing(query, updated_since, after)
+    if limit is not None:
+        statement = statement.limit(limit)
+    result = await connection.stream(statement.execution_options(yield_per=1000))
+    async for row in result:
+        yield to_stored(row)

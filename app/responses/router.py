@@ -1,0 +1,165 @@
+"""HTTP for responses: parse, call the service, shape the answer. No rules here."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Header, Query
+from starlette.responses import Response, StreamingResponse
+
+from app.deps import (
+    DatabaseDep,
+    Dimensions,
+    IngestDep,
+    ResponsesEditor,
+    ResponsesReader,
+    ResponsesWriter,
+    json_response,
+)
+from app.fields import Timestamp
+from app.problems import Forbidden, Unauthenticated, ValidationFailed, problem_responses
+from app.responses import export, service
+from app.responses.errors import IdempotencyKeyReused, ResponseNotFound
+from app.responses.schemas import (
+    BatchCreate,
+    BatchResult,
+    ResponseCreate,
+    ResponsePage,
+    ResponsePatch,
+    ResponseRead,
+)
+from app.scoring.metrics import Metric
+
+router = APIRouter(prefix="/v1/responses", tags=["responses"])
+
+IdempotencyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Same key and payload again: 200 with the original. Other payload: 409.",
+    ),
+]
+AUTH_PROBLEMS = (Unauthenticated, Forbidden)
+DEFAULT_PAGE = 100
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ResponseRead,
+    summary="Record one answer",
+    responses={
+        200: {
+            "model": ResponseRead,
+            "description": "A replay: the original response, with `Idempotent-Replayed: true`",
+        },
+        **problem_responses(*AUTH_PROBLEMS, IdempotencyKeyReused, ValidationFailed),
+    },
+)
+async def create_response(
+    body: ResponseCreate,
+    caller: ResponsesWriter,
+    ingest: IngestDep,
+    idempotency_key: IdempotencyHeader = None,
+) -> Response:
+    outcome = await service.create_one(ingest, caller, body, idempotency_key)
+    stored = outcome.response
+    headers = {"Location": f"/v1/responses/{stored.id}"}
+    if outcome.status == "duplicate":
+        return json_response(stored.to_api(), 200, headers | {"Idempotent-Replayed": "true"})
+    return json_response(stored.to_api(), 201, headers)
+
+
+@router.post(
+    "/batch",
+    response_model=BatchResult,
+    summary="Record up to 1000 answers, each judged on its own",
+    responses=problem_responses(*AUTH_PROBLEMS, ValidationFailed),
+)
+async def create_batch(
+    body: BatchCreate,
+    caller: ResponsesWriter,
+    ingest: IngestDep,
+    idempotency_key: IdempotencyHeader = None,
+) -> Response:
+    results = await service.create_batch(ingest, caller, body.responses, idempotency_key)
+    return json_response({"results": [r.model_dump(exclude_none=True) for r in results]})
+
+
+@router.get(
+    "/{response_id}",
+    response_model=ResponseRead,
+    summary="One response",
+    responses=problem_responses(*AUTH_PROBLEMS, ResponseNotFound, ValidationFailed),
+)
+async def get_response(
+    response_id: uuid.UUID, _caller: ResponsesReader, db: DatabaseDep
+) -> Response:
+    return json_response((await service.get_one(db, response_id)).to_api())
+
+
+@router.patch(
+    "/{response_id}",
+    response_model=ResponseRead,
+    summary="Add or change the comment of a response",
+    responses=problem_responses(*AUTH_PROBLEMS, ResponseNotFound, ValidationFailed),
+)
+async def patch_response(
+    response_id: uuid.UUID, body: ResponsePatch, _caller: ResponsesEditor, db: DatabaseDep
+) -> Response:
+    return json_response((await service.set_comment(db, response_id, body.comment)).to_api())
+
+
+@router.get(
+    "",
+    response_model=ResponsePage,
+    summary="List and export responses",
+    description=(
+        "Ordered by `responded_at`, then `id`. `format=json` pages with `limit` and the "
+        "opaque `next_cursor`; `ndjson` and `csv` stream every matching row (CSV always "
+        "starts with its header). Walking the cursor returns every response exactly once."
+    ),
+    responses={
+        200: {
+            "content": {
+                "application/x-ndjson": {"schema": {"type": "string"}},
+                "text/csv": {"schema": {"type": "string"}},
+            }
+        },
+        **problem_responses(*AUTH_PROBLEMS, ValidationFailed),
+    },
+)
+async def list_responses(
+    _caller: ResponsesReader,
+    db: DatabaseDep,
+    dimensions: Dimensions,
+    metric: Metric | None = None,
+    since: Annotated[Timestamp | None, Query(description="Inclusive, on responded_at")] = None,
+    until: Annotated[Timestamp | None, Query(description="Exclusive, on responded_at")] = None,
+    updated_since: Annotated[
+        Timestamp | None, Query(description="Inclusive, on updated_at")
+    ] = None,
+    limit: Annotated[
+        int | None, Query(ge=1, le=1000, description="Page size (default 100)")
+    ] = None,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    format: Literal["json", "ndjson", "csv"] = "json",
+) -> Response:
+    query = export.ExportQuery(
+        filter=dimensions.to_filter(metric.value if metric else None, since, until),
+        updated_since=updated_since,
+        cursor=cursor,
+        limit=limit,
+    )
+    if format == "json":
+        rows, next_cursor = await export.page(db, query, limit or DEFAULT_PAGE)
+        return json_response({"data": [row.to_api() for row in rows], "next_cursor": next_cursor})
+    export.check(query)
+    if format == "csv":
+        headers = {"Content-Disposition": 'attachment; filename="responses.csv"'}
+        return StreamingResponse(
+            export.csv_stream(db, query), media_type="text/csv; charset=utf-8", headers=headers
+        )
+    return StreamingResponse(export.ndjson_stream(db, query), media_type="application/x-ndjson")

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+
+from app.fields import Slug, Timestamp
+from app.scoring.metrics import SCALE, Metric
+
+MAX_FUTURE = timedelta(minutes=5)
+# A tablet whose clock reset to 1970 must not file its answers under 1970.
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+MAX_BATCH = 1000
+MAX_COMMENT = 5000
+
+PropertyKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+PropertyValue = Annotated[str, StringConstraints(max_length=256)]
+Locale = Annotated[
+    str,
+    StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$", max_length=35),
+    Field(examples=["pl", "en-GB"]),
+]
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+
+
+class Channel(StrEnum):
+    WEB = "web"
+    EMAIL = "email"
+    KIOSK = "kiosk"
+    POS = "pos"
+    API = "api"
+
+
+class ResponseCreate(BaseModel):
+    """A new answer. Unknown fields are rejected so that a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: Metric
+    score: StrictInt = Field(description="On the metric's scale: NPS 0–10, CES 1–7, CSAT 1–5")
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = None
+    survey: Slug = "default"
+    touchpoint: Slug | None = None
+    channel: Channel = Channel.API
+    location: Slug | None = None
+    respondent: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = Field(
+        default=None, description="External id; write-only, stored as a keyed hash"
+    )
+    properties: dict[PropertyKey, PropertyValue] = Field(default_factory=dict, max_length=20)
+    locale: Locale | None = None
+    responded_at: Timestamp | None = Field(
+        default=None, description="When the customer answered; at most 5 minutes ahead"
+    )
+    idempotency_key: IdempotencyKey | None = None
+
+    @model_validator(mode="after")
+    def _score_on_scale(self) -> ResponseCreate:
+        scale = SCALE[self.metric]
+        if self.score not in scale:
+            raise ValueError(
+                f"score: {self.metric.value} scores are integers {scale.start}–{scale.stop - 1}"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _plausible_time(self) -> ResponseCreate:
+        if self.responded_at is None:
+            return self
+        if self.responded_at > datetime.now(UTC) + MAX_FUTURE:
+            raise ValueError("responded_at: more than 5 minutes in the future")
+        if self.responded_at < EARLIEST:
+            raise ValueError("responded_at: before 2000-01-01; is the device clock set?")
+        return self
+
+
+class ResponseRead(BaseModel):
+    """A stored answer, as every read and write endpoint returns it."""
+
+    id: str
+    metric: Metric
+    score: int
+    comment: str | None
+    survey: str
+    touchpoint: str | None
+    channel: Channel
+    location: str | None
+    properties: dict[str, str]
+    locale: str | None
+    responded_at: Timestamp
+    received_at: Timestamp
+    updated_at: Timestamp
+    idempotency_key: str | None
+
+
+class ResponsePatch(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = Field(
+        description="The follow-up answer; null removes it"
+    )
+
+
+class BatchCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Items are validated one by one so a bad item cannot sink the good ones.
+    responses: list[dict[str, Any]] = Field(
+        min_length=1,
+        max_length=MAX_BATCH,
+        json_schema_extra={"items": {"$ref": "#/components/schemas/ResponseCreate"}},
+    )
+
+
+class BatchItemError(BaseModel):
+    field: str
+    message: str
+
+
+class BatchItemResult(BaseModel):
+    index: int
+    status: Literal["created", "duplicate", "conflict", "invalid"]
+    id: str | None = None
+    errors: list[BatchItemError] | None = None
+
+
+class BatchResult(BaseModel):
+    results: list[BatchItemResult]
+
+
+class ResponsePage(BaseModel):
+    data: list[ResponseRead]
+    next_cursor: str | None

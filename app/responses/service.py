@@ -1,0 +1,178 @@
+"""Ingest use cases: one answer, a batch, a comment, a lookup."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from pydantic import ValidationError
+
+from app.db import Database
+from app.keys.service import Principal
+from app.keys.tokens import KeyKind
+from app.problems import FieldError, ValidationFailed, field_errors
+from app.respondents.hashing import RespondentHasher
+from app.responses import repository
+from app.responses.errors import IdempotencyKeyReused, ResponseNotFound
+from app.responses.records import NewResponse, Outcome, StoredResponse
+from app.responses.schemas import BatchItemError, BatchItemResult, Channel, ResponseCreate
+from app.responses.writer import GroupCommitWriter
+
+FORCED_CHANNEL = {KeyKind.PUBLISHABLE: Channel.WEB, KeyKind.KIOSK: Channel.KIOSK}
+
+
+@dataclass(frozen=True)
+class Ingest:
+    """What the write use cases need; built once per process."""
+
+    db: Database
+    writer: GroupCommitWriter
+    hasher: RespondentHasher
+
+
+async def create_one(
+    ingest: Ingest, caller: Principal, body: ResponseCreate, header_key: str | None
+) -> Outcome:
+    item = prepare(body, caller, ingest.hasher, _now(), header_key)
+    [outcome] = await ingest.writer.write([item])
+    if outcome.status == "conflict":
+        raise IdempotencyKeyReused(
+            "A response with this idempotency key exists and has other values; "
+            "use a new key for a new answer."
+        )
+    return outcome
+
+
+async def create_batch(
+    ingest: Ingest, caller: Principal, raw_items: Sequence[Any], header_key: str | None
+) -> list[BatchItemResult]:
+    """Valid items are stored even when others are not; every item gets a result, in order."""
+    received_at = _now()
+    results: list[BatchItemResult | None] = []
+    valid: list[tuple[int, NewResponse]] = []
+    for index, raw in enumerate(raw_items):
+        item_key = f"{header_key}:{index}" if header_key else None
+        try:
+            body = ResponseCreate.model_validate(raw)
+            valid.append((index, prepare(body, caller, ingest.hasher, received_at, item_key)))
+            results.append(None)
+        except ValidationError as error:
+            results.append(_invalid(index, field_errors(error.errors())))
+        except ValidationFailed as error:
+            results.append(_invalid(index, error.errors))
+    outcomes = await ingest.writer.write([item for _, item in valid]) if valid else []
+    for (index, _), outcome in zip(valid, outcomes, strict=True):
+        results[index] = BatchItemResult(
+            index=index, status=outcome.status, id=str(outcome.response.id)
+        )
+    return [result for result in results if result is not None]
+
+
+def prepare(
+    body: ResponseCreate,
+    caller: Principal,
+    hasher: RespondentHasher,
+    received_at: datetime,
+    header_key: str | None,
+) -> NewResponse:
+    """The row to store, with the rules of the caller's key kind applied."""
+    channel, location = _channel_and_location(body, caller)
+    respondent_hash = hasher.hash(body.respondent) if body.respondent is not None else None
+    responded_at = (
+        body.responded_at.astimezone(UTC).replace(microsecond=0) if body.responded_at else None
+    )
+    stored = StoredResponse(
+        id=uuid.uuid4(),
+        metric=body.metric.value,
+        score=body.score,
+        comment=body.comment,
+        survey=body.survey,
+        touchpoint=body.touchpoint,
+        channel=channel,
+        location=location,
+        properties=body.properties,
+        locale=body.locale,
+        responded_at=responded_at or received_at,
+        received_at=received_at,
+        updated_at=received_at,
+        idempotency_key=_idempotency_key(body.idempotency_key, header_key),
+    )
+    fingerprint = _fingerprint(stored, respondent_hash, responded_at)
+    return NewResponse(stored, respondent_hash, fingerprint, caller.key_id)
+
+
+def _channel_and_location(body: ResponseCreate, caller: Principal) -> tuple[str, str | None]:
+    channel, location = body.channel.value, body.location
+    forced = FORCED_CHANNEL.get(caller.kind)
+    if forced is not None:
+        if "channel" in body.model_fields_set and body.channel is not forced:
+            raise _rejected("channel", f"{caller.kind} keys write the {forced} channel only")
+        channel = forced.value
+    if caller.location is not None:
+        if location is not None and location != caller.location:
+            raise _rejected("location", f"this key is bound to location {caller.location!r}")
+        location = caller.location
+    return channel, location
+
+
+def _idempotency_key(in_body: str | None, in_header: str | None) -> str | None:
+    if in_body and in_header and in_body != in_header:
+        raise _rejected("idempotency_key", "differs from the Idempotency-Key header")
+    return in_body or in_header
+
+
+def _fingerprint(
+    stored: StoredResponse, respondent_hash: str | None, given_at: datetime | None
+) -> str:
+    """What makes a retry "the same payload": every field the client sent, as sent."""
+    payload = {
+        "metric": stored.metric,
+        "score": stored.score,
+        "comment": stored.comment,
+        "survey": stored.survey,
+        "touchpoint": stored.touchpoint,
+        "channel": stored.channel,
+        "location": stored.location,
+        "respondent": respondent_hash,
+        "properties": stored.properties,
+        "locale": stored.locale,
+        "responded_at": given_at.isoformat() if given_at else None,
+    }
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def _rejected(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed("See `errors` for what to fix.", errors=[FieldError(field, message)])
+
+
+def _invalid(index: int, errors: Sequence[FieldError]) -> BatchItemResult:
+    return BatchItemResult(
+        index=index,
+        status="invalid",
+        errors=[BatchItemError(field=e.field, message=e.message) for e in errors],
+    )
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+async def get_one(db: Database, response_id: uuid.UUID) -> StoredResponse:
+    async with db.engine.connect() as connection:
+        found = await repository.get(connection, response_id)
+    if found is None:
+        raise ResponseNotFound(f"No response has the id {response_id}.")
+    return found
+
+
+async def set_comment(db: Database, response_id: uuid.UUID, comment: str | None) -> StoredResponse:
+    async with db.write_engine.begin() as connection:
+        updated = await repository.update_comment(connection, response_id, comment, _now())
+    if updated is None:
+        raise ResponseNotFound(f"No response has the id {response_id}.")
+    return updated

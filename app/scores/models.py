@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, UTCDateTime
+
+SCALE_COLUMNS = tuple(f"c{value}" for value in range(11))
+# Rollup rows keep absent dimensions as "" (slugs never are) so the primary key can hold them.
+NO_VALUE = ""
+
+
+class HourlyCounts(Base):
+    """Answers per score value, per UTC hour and combination of dimensions.
+
+    Written in the same transaction as the responses it counts, so it never disagrees
+    with them; one wide row per hour and dimensions keeps a 30-day score a few thousand
+    rows whatever the history's size.
+    """
+
+    __tablename__ = "hourly_counts"
+
+    metric: Mapped[str] = mapped_column(String(8), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    survey: Mapped[str] = mapped_column(String(64), primary_key=True)
+    touchpoint: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8), primary_key=True)
+    location: Mapped[str] = mapped_column(String(64), primary_key=True)
+    c0: Mapped[int] = mapped_column(Integer, default=0)
+    c1: Mapped[int] = mapped_column(Integer, default=0)
+    c2: Mapped[int] = mapped_column(Integer, default=0)
+    c3: Mapped[int] = mapped_column(Integer, default=0)
+    c4: Mapped[int] = mapped_column(Integer, default=0)
+    c5: Mapped[int] = mapped_column(Integer, default=0)
+    c6: Mapped[int] = mapped_column(Integer, default=0)
+    c7: Mapped[int] = mapped_column(Integer, default=0)
+    c8: Mapped[int] = mapped_column(Integer, default=0)
+    c9: Mapped[int] = mapped_column(Integer, default=0)
+    c10: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,0 +1,71 @@
+"""Turning `window`, `since`, `until`, `interval` and `tz` into exact instants."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from app.problems import FieldError, ValidationFailed
+from app.scoring import MAX_WINDOW, Interval, default_series_since, parse_window, series_points
+
+DEFAULT_WINDOW = "30d"
+MAX_POINTS = 1000
+
+
+def now() -> datetime:
+    """The default ``until``: the end of the current second, so what was just sent counts."""
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+
+
+def window_length(text: str | None) -> timedelta:
+    try:
+        return parse_window(text or DEFAULT_WINDOW)
+    except ValueError as error:
+        raise _invalid("window", str(error)) from error
+
+
+def score_range(
+    window: str | None, since: datetime | None, until: datetime | None
+) -> tuple[datetime, datetime]:
+    """``window`` ending at ``until`` (default now), or exactly ``since`` to ``until``."""
+    if since is not None and window is not None:
+        raise _invalid("window", "give either window or since, not both")
+    end = until or now()
+    start = since if since is not None else end - window_length(window)
+    if start >= end:
+        raise _invalid("since", "must be before until")
+    if end - start > MAX_WINDOW:
+        raise _invalid("since", "the range may span at most 1830 days")
+    return start, end
+
+
+def time_zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise _invalid("tz", f"unknown IANA time zone {name!r}") from error
+
+
+def series_range(
+    interval: Interval, tz: ZoneInfo, since: datetime | None, until: datetime | None
+) -> tuple[datetime, datetime, tuple[datetime, ...]]:
+    """The series' range and its points: boundaries strictly inside, then ``until``."""
+    end = until or now()
+    start = since if since is not None else default_series_since(end, interval, tz)
+    if start >= end:
+        raise _invalid("since", "must be before until")
+    if end - start > MAX_WINDOW:
+        raise _invalid("since", "the range may span at most 1830 days")
+    points = series_points(start, end, interval, tz)
+    if len(points) > MAX_POINTS:
+        raise _invalid("interval", f"{len(points)} points; at most {MAX_POINTS} per request")
+    return start, end, tuple(points)
+
+
+def cache_seconds(window: timedelta) -> int:
+    """How long a score may be cached: a minute per day of window, 10 s to 5 min."""
+    return max(10, min(300, int(window.total_seconds() // 1440)))
+
+
+def _invalid(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed("See `errors` for what to fix.", errors=[FieldError(field, message)])

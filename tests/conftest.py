@@ -1,0 +1,140 @@
+"""Every database test runs twice: on SQLite and on a real PostgreSQL server.
+
+The PostgreSQL server is a throwaway cluster this session starts itself (see
+pg_cluster.py). Without PostgreSQL binaries its half of the suite is skipped with the
+reason, except under CI=true, where that is a failure.
+
+Each test gets a migrated database emptied before it starts. Tests do not roll back an
+outer transaction: the service commits on connections of its own (group commit), and
+what the tests check is exactly that those commits happened.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pg_cluster
+import pytest
+from sqlalchemy import text
+
+from app import schema
+from app.config import Settings
+from app.db import Database
+from app.keys import service as keys_service
+from app.keys.schemas import KeyCreate
+from app.keys.scopes import Scope
+from app.keys.tokens import KeyKind
+from app.main import create_app
+
+BACKENDS = ("sqlite", "postgresql")
+_EMPTIED_TABLES = ("responses", "hourly_counts", "api_keys")
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[pg_cluster.ThrowawayCluster | str]:
+    cluster = pg_cluster.start_cluster()
+    yield cluster
+    if not isinstance(cluster, str):
+        cluster.stop()
+
+
+def require_postgres(cluster: pg_cluster.ThrowawayCluster | str) -> pg_cluster.ThrowawayCluster:
+    if isinstance(cluster, str):
+        message = f"PostgreSQL half of the suite cannot run: {cluster}"
+        if pg_cluster.in_ci():
+            pytest.fail(message + " (CI=true: this is a failure, not a skip)")
+        pytest.skip(message)
+    return cluster
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest,
+    postgres: pg_cluster.ThrowawayCluster | str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> str:
+    """A database migrated by Alembic (never create_all), once per backend per session."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'touchpoint.db'}"
+    else:
+        url = require_postgres(postgres).create_database("suite")
+    asyncio.run(_migrate(url))
+    return url
+
+
+async def _migrate(url: str) -> None:
+    db = Database.connect(Settings(database_url=url), pool_size=1)
+    try:
+        await schema.upgrade(db)
+    finally:
+        await db.dispose()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, key_cache_seconds=0)
+
+
+@pytest.fixture
+async def db(settings: Settings) -> AsyncIterator[Database]:
+    database = Database.connect(settings, pool_size=2)
+    async with database.write_engine.begin() as connection:
+        for table in _EMPTIED_TABLES:
+            await connection.execute(text(f"DELETE FROM {table}"))
+    yield database
+    await database.dispose()
+
+
+@dataclass
+class Service:
+    """The app in-process, its database, and an httpx client to it."""
+
+    client: httpx.AsyncClient
+    db: Database
+    settings: Settings
+
+    async def key(self, *scopes: Scope, kind: KeyKind = KeyKind.SECRET, **extra: object) -> str:
+        request = KeyCreate.model_validate(
+            {"name": "test", "kind": kind, "scopes": list(scopes), **extra}
+        )
+        return (await keys_service.create(self.db, request)).key
+
+    async def client_with(self, *scopes: Scope, **extra: object) -> httpx.AsyncClient:
+        key = await self.key(*scopes, **extra)
+        headers = {"Authorization": f"Bearer {key}", **self.client.headers}
+        return httpx.AsyncClient(
+            transport=self.client._transport, base_url=self.client.base_url, headers=headers
+        )
+
+
+@pytest.fixture
+async def service(db: Database, settings: Settings) -> AsyncIterator[Service]:
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Service(client, db, settings)
+
+
+@pytest.fixture
+async def api(service: Service) -> AsyncIterator[httpx.AsyncClient]:
+    """A client holding a key with every scope."""
+    client = await service.client_with(*Scope)
+    async with client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+def pytest_report_header() -> list[str]:
+    reason = pg_cluster.unavailable_reason()
+    where = "PostgreSQL: " + (f"UNAVAILABLE — {reason}" if reason else "throwaway cluster")
+    return [where, f"CI={os.environ.get('CI', '')}"]
