@@ -138,10 +138,8 @@ def list_keys() -> None:
     for key in rows:
         state = "revoked" if key.revoked_at else "active"
         last = key.last_used_at.strftime("%Y-%m-%d %H:%M UTC") if key.last_used_at else "never"
-        name = key.name[:23]
-        click.echo(
-            f"{key.id:<17}{key.kind:<12}{state:<9}{last:<22}{name:<24}{' '.join(key.scopes)}"
-        )
+        name, scopes = key.name[:23], " ".join(key.scopes)
+        click.echo(f"{key.id:<17}{key.kind:<12}{state:<9}{last:<22}{name:<24}{scopes}")
 
 
 @keys.command("revoke")

@@ -104,8 +104,10 @@ class Service:
         )
         return (await keys_service.create(self.db, request)).key
 
-    async def client_with(self, *scopes: Scope, **extra: object) -> httpx.AsyncClient:
-        key = await self.key(*scopes, **extra)
+    async def client_with(
+        self, *scopes: Scope, kind: KeyKind = KeyKind.SECRET, **extra: object
+    ) -> httpx.AsyncClient:
+        key = await self.key(*scopes, kind=kind, **extra)
         headers = {"Authorization": f"Bearer {key}", **self.client.headers}
         return httpx.AsyncClient(
             transport=self.client._transport, base_url=self.client.base_url, headers=headers
