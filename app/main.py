@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -17,7 +18,7 @@ from app.keys.router import router as keys_router
 from app.operations.access_log import AccessLogMiddleware
 from app.operations.body_limit import BodySizeLimitMiddleware
 from app.operations.router import router as operations_router
-from app.problems import install_problem_handlers
+from app.problems import add_problem_schema, install_problem_handlers
 from app.respondents import service as respondents_service
 from app.respondents.router import router as respondents_router
 from app.responses.router import router as responses_router
@@ -33,9 +34,10 @@ class NotMigrated(RuntimeError):
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
+    active = settings or get_settings()
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        active = settings or get_settings()
         db = Database.connect(active)
         try:
             if await schema.current_revision(db) != schema.head_revision():
@@ -61,16 +63,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    _document_problems(app)
     app.include_router(responses_router)
     app.include_router(scores_router)
     app.include_router(respondents_router)
     app.include_router(keys_router)
     app.include_router(operations_router)
-    cors_origins = (settings.cors_origins if settings else None) or []
-    if cors_origins:
+    if active.cors_origins:
         app.add_middleware(
             CORSMiddleware,
-            allow_origins=cors_origins,
+            allow_origins=active.cors_origins,
             allow_methods=["GET"],
             allow_headers=["Authorization"],
             allow_credentials=False,
@@ -78,3 +80,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(AccessLogMiddleware)
     return app
+
+
+def _document_problems(app: FastAPI) -> None:
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = add_problem_schema(generate())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
@@ -215,6 +215,40 @@ def install_problem_handlers(app: FastAPI) -> None:
 def _generic(status: int, title: str) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, "detail": title}
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_CONTENT_TYPE)
+
+
+class ProblemFieldSchema(BaseModel):
+    field: str = Field(examples=["score"])
+    message: str = Field(examples=["nps scores are integers 0–10"])
+
+
+class ProblemSchema(BaseModel):
+    """RFC 9457 problem details, the body of every 4xx and 5xx."""
+
+    type: str = Field(examples=["/problems/validation-failed"])
+    title: str
+    status: int
+    detail: str
+    errors: list[ProblemFieldSchema] | None = None
+
+
+def add_problem_schema(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Every documented error answers problem+json, FastAPI's own 422 included."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    definition = ProblemSchema.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(definition.pop("$defs", {}))
+    schemas["Problem"] = definition
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    problem = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if str(status)[0] in "45":
+                    response["content"] = problem
+                    if response.get("description") == "Validation Error":
+                        response["description"] = ValidationFailed.title
+    return openapi
 
 
 def problem_responses(*problems: type[ProblemError]) -> dict[int | str, dict[str, Any]]:

@@ -50,8 +50,9 @@ def _first_instant(wall: datetime, tz: ZoneInfo) -> datetime:
     """First instant at which the local clock reaches the naive time `wall`, in UTC.
 
     An ambiguous time (clocks turned back) gives its first occurrence. A skipped time
-    (clocks turned forward over it) gives the instant of the jump, found by bisection
-    between its two possible readings (zoneinfo's fold=1 is before the jump, fold=0 after).
+    (clocks turned forward over it) gives the instant of the jump, found by bisection:
+    for a skipped time zoneinfo's fold=0 (old offset) lands after the jump and fold=1
+    (new offset) before it (PEP 495).
     """
     after = wall.replace(tzinfo=tz, fold=0).astimezone(UTC)
     if _reading(after, tz) == wall:
@@ -110,8 +111,8 @@ def default_series_since(until: datetime, interval: Interval, tz: ZoneInfo) -> d
     Days and weeks: 30 local days or weeks earlier on the wall clock (same local time of
     day), so a DST change in between does not shift the boundaries; an ambiguous result
     takes its first occurrence, a skipped one the instant of the jump. Hours: 30 hours
-    earlier in absolute time (every absolute hour is a local hour boundary, whereas wall-
-    clock hour arithmetic across DST would give 29 or 31 of them).
+    earlier in absolute time, i.e. 30 hourly points; wall-clock hour arithmetic across a
+    DST change would give 29 or 31.
     """
     until = as_utc(until)
     step = _step(interval)

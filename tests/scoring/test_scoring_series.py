@@ -209,7 +209,7 @@ def test_series_points_refuse_bad_requests() -> None:
         series_points(datetime(2026, 1, 1), utc(2026, 1, 2), "day", WARSAW)
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=200)
 @given(series_requests())
 def test_points_are_exactly_the_instants_where_a_local_period_begins(
     request: tuple[datetime, datetime, Interval, ZoneInfo],
