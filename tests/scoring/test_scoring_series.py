@@ -200,6 +200,15 @@ def test_an_hour_start_skipped_by_an_off_the_hour_jump_starts_when_the_clock_jum
     ]
 
 
+def test_hours_repeated_by_a_two_hour_setback_after_since_are_points() -> None:
+    # Troll, 2026-10-25: at 03:00 (+02) the clocks go back to 01:00 (+00). From 02:30 (+02)
+    # on, the clock shows 01:00 and 02:00 again, at 01:00Z and 02:00Z.
+    tz = ZoneInfo("Antarctica/Troll")
+    points = series_points(utc(2026, 10, 25, 0, 30), utc(2026, 10, 25, 3), "hour", tz)
+
+    assert points == [utc(2026, 10, 25, 1), utc(2026, 10, 25, 2), utc(2026, 10, 25, 3)]
+
+
 def test_series_points_refuse_bad_requests() -> None:
     with pytest.raises(ValueError, match="is after until"):
         series_points(utc(2026, 1, 2), utc(2026, 1, 1), "day", WARSAW)
