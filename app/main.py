@@ -7,8 +7,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import Response
 
 from app import __version__, schema
 from app.config import Settings, get_settings
@@ -18,7 +21,12 @@ from app.keys.router import router as keys_router
 from app.operations.access_log import AccessLogMiddleware
 from app.operations.body_limit import BodySizeLimitMiddleware
 from app.operations.router import router as operations_router
-from app.problems import add_problem_schema, install_problem_handlers
+from app.problems import (
+    ServiceUnavailable,
+    add_problem_schema,
+    install_problem_handlers,
+    problem_response,
+)
 from app.respondents import service as respondents_service
 from app.respondents.router import router as respondents_router
 from app.responses.router import router as responses_router
@@ -63,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    _answer_database_outages(app)
     _document_problems(app)
     app.include_router(responses_router)
     app.include_router(scores_router)
@@ -80,6 +89,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(AccessLogMiddleware)
     return app
+
+
+def _answer_database_outages(app: FastAPI) -> None:
+    """A database that cannot be reached is a 503 the client may retry, not a bug."""
+
+    async def unavailable(_request: Request, exc: Exception) -> Response:
+        logger.error("database unavailable: %s", type(exc).__name__)
+        problem = ServiceUnavailable(
+            "The database cannot be reached; retry shortly.", headers={"Retry-After": "1"}
+        )
+        return problem_response(problem)
+
+    for error in (OperationalError, InterfaceError, PoolTimeout, OSError):
+        app.add_exception_handler(error, unavailable)
 
 
 def _document_problems(app: FastAPI) -> None:
