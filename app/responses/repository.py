@@ -12,7 +12,7 @@ from sqlalchemy import Select, Table, delete, insert, select, tuple_, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.db import DriverStatement, driver_value
+from app.db import DriverStatement, sqlite_timestamp
 from app.responses.filters import ResponseFilter, all_of, dimension_conditions
 from app.responses.idempotency import Seen
 from app.responses.models import SurveyResponse
@@ -59,32 +59,34 @@ async def insert_many(connection: AsyncConnection, items: Sequence[NewResponse])
     if not items:
         return
     statement = _insert(connection.dialect)
-    dialect = connection.dialect.name
-    rows = [statement.row(_driver_values(dialect, item)) for item in items]
+    if connection.dialect.name == "sqlite":
+        rows = [_sqlite_row(item) for item in items]
+    else:
+        rows = [_postgresql_row(item) for item in items]
     await connection.exec_driver_sql(statement.sql, rows)
 
 
-def _driver_values(dialect: str, item: NewResponse) -> dict[str, Any]:
-    stored = item.stored
-    return {
-        "id": driver_value(dialect, stored.id),
-        "metric": stored.metric,
-        "score": stored.score,
-        "comment": stored.comment,
-        "survey": stored.survey,
-        "touchpoint": stored.touchpoint,
-        "channel": stored.channel,
-        "location": stored.location,
-        "respondent_hash": item.respondent_hash,
-        "properties": orjson.dumps(stored.properties).decode(),
-        "locale": stored.locale,
-        "responded_at": driver_value(dialect, stored.responded_at),
-        "received_at": driver_value(dialect, stored.received_at),
-        "updated_at": driver_value(dialect, stored.updated_at),
-        "idempotency_key": stored.idempotency_key,
-        "request_fingerprint": item.fingerprint,
-        "key_id": item.key_id,
-    }
+def _postgresql_row(item: NewResponse) -> tuple[Any, ...]:
+    """Values in the order of the table's columns (DriverStatement checks that order)."""
+    r = item.stored
+    return (
+        r.id, r.metric, r.score, r.comment, r.survey, r.touchpoint, r.channel, r.location,
+        item.respondent_hash, orjson.dumps(r.properties).decode(), r.locale,
+        r.responded_at, r.received_at, r.updated_at, r.idempotency_key, item.fingerprint,
+        item.key_id,
+    )  # fmt: skip
+
+
+def _sqlite_row(item: NewResponse) -> tuple[Any, ...]:
+    r = item.stored
+    received = sqlite_timestamp(r.received_at)
+    updated = received if r.updated_at == r.received_at else sqlite_timestamp(r.updated_at)
+    return (
+        r.id.hex, r.metric, r.score, r.comment, r.survey, r.touchpoint, r.channel, r.location,
+        item.respondent_hash, orjson.dumps(r.properties).decode(), r.locale,
+        sqlite_timestamp(r.responded_at), received, updated, r.idempotency_key,
+        item.fingerprint, item.key_id,
+    )  # fmt: skip
 
 
 async def find_by_idempotency_keys(

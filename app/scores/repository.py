@@ -46,12 +46,11 @@ async def add_counts(
         return
     statement = _upsert(connection.dialect)
     dialect = connection.dialect.name
-    rows = []
-    for key in sorted(deltas):
-        values = dict(zip(_KEY_COLUMNS, key, strict=True))
-        values["hour"] = driver_value(dialect, values["hour"])
-        values.update(zip(SCALE_COLUMNS, deltas[key], strict=True))
-        rows.append(statement.row(values))
+    rows = [
+        (metric, driver_value(dialect, hour), *dimensions, *deltas[key])
+        for key in sorted(deltas)
+        for metric, hour, *dimensions in (key,)
+    ]
     await connection.exec_driver_sql(statement.sql, rows)
 
 
