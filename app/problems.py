@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any, ClassVar
 
+import fastapi.routing
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
+
+from app.operations.access_log import route_template
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "/problems/"
@@ -157,14 +163,25 @@ def problem_response(problem: ProblemError) -> Response:
     )
 
 
+# A model-level check names the field it is about as ``"field: message"``.
+_NAMED_FIELD = re.compile(r"^(?P<field>[A-Za-z_][A-Za-z0-9_.]*): (?P<message>.+)$", re.DOTALL)
+
+
 def field_errors(
     errors: Iterable[Mapping[str, Any]], *, drop: tuple[str, ...] = ()
 ) -> list[FieldError]:
     """Pydantic errors as ``field``/``message`` pairs, without request-location prefixes."""
     result = []
     for error in errors:
+        message = _message(error)
+        if error.get("type") == "json_invalid":
+            result.append(FieldError("body", message))  # its loc ends in a character offset
+            continue
         path = [str(part) for part in error.get("loc", ()) if part not in drop]
-        result.append(FieldError(".".join(path) or "body", _message(error)))
+        named = _NAMED_FIELD.match(message)
+        if named and not path:
+            path, message = [named["field"]], named["message"]
+        result.append(FieldError(".".join(path) or "body", message))
     return result
 
 
@@ -174,6 +191,9 @@ def _message(error: Mapping[str, Any]) -> str:
         return "unknown field (check its spelling)"
     if kind == "missing":
         return "this field is required"
+    if kind == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error")
+        return f"the body is not valid JSON: {reason}" if reason else "the body is not valid JSON"
     message = str(error.get("msg", "invalid value"))
     return message.removeprefix("Value error, ")
 
@@ -188,28 +208,79 @@ def install_problem_handlers(app: FastAPI) -> None:
         assert isinstance(exc, ProblemError)
         return problem_response(exc)
 
-    async def on_validation(_request: Request, exc: Exception) -> Response:
+    async def on_validation(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        if _unreadable_body(request, exc):
+            return problem_response(
+                UnsupportedMediaType("Send the body as JSON with `Content-Type: application/json`.")
+            )
         return problem_response(validation_problem(exc))
 
-    async def on_http(_request: Request, exc: Exception) -> Response:
+    async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
         problem_class = _BY_STATUS.get(exc.status_code, ProblemError)
         detail = exc.detail if isinstance(exc.detail, str) else None
+        if detail == _phrase(exc.status_code):  # Starlette's default: say more
+            detail = _DEFAULT_DETAILS.get(exc.status_code, "").format(method=request.method)
         problem = problem_class(detail if detail and detail != problem_class.title else None)
         problem.headers.update(exc.headers or {})
+        allowed = _allowed_methods(request) if exc.status_code == 405 else set()
+        if allowed:
+            problem.headers["Allow"] = ", ".join(sorted(allowed))
         if problem_class is ProblemError:
             return _generic(exc.status_code, detail or "Error")
         return problem_response(problem)
 
     async def on_unexpected(request: Request, exc: Exception) -> Response:
-        logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        # The route template, not the path: paths carry respondent ids and link tokens.
+        route = route_template(request.scope)
+        logger.error("unhandled error on %s %s", request.method, route, exc_info=exc)
         return problem_response(ProblemError("An unexpected error happened; it has been logged."))
 
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)
+
+
+_DEFAULT_DETAILS = {
+    404: "Nothing is served at this path; see /openapi.json for the routes.",
+    405: "This path does not answer {method}; the Allow header lists what it does answer.",
+}
+
+
+def _phrase(status: int) -> str | None:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return None
+
+
+def _allowed_methods(request: Request) -> set[str]:
+    """Every method some route answers at this path (Starlette's Allow names one route's)."""
+    # FastAPI ≥ 0.16x keeps an included router as one route; this lists the routes inside.
+    iterate = getattr(fastapi.routing, "iter_route_contexts", None)
+    routes = iterate(request.app.routes) if iterate else request.app.routes
+    allowed: set[str] = set()
+    for route in routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            allowed.update(getattr(route, "methods", None) or ())
+    return allowed
+
+
+_JSON_SUBTYPE = re.compile(r"^application/([a-z0-9.+-]+\+)?json$")
+
+
+def _unreadable_body(request: Request, error: RequestValidationError) -> bool:
+    """A JSON route got a body that is not JSON (FastAPI then validates the raw bytes)."""
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if not media_type or _JSON_SUBTYPE.match(media_type):
+        return False
+    return any(
+        tuple(e.get("loc", ())) == ("body",) and isinstance(e.get("input"), bytes)
+        for e in error.errors()
+    )
 
 
 def _generic(status: int, title: str) -> Response:

@@ -22,20 +22,21 @@ class KeyCreate(BaseModel):
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
     location: Slug | None = None
 
+    # Messages start with the field they are about: the problem's errors[].field names it.
     @model_validator(mode="after")
     def _fits_kind(self) -> KeyCreate:
         if self.kind in WRITE_ONLY_KINDS:
             if set(self.scopes) - {Scope.RESPONSES_WRITE}:
-                raise ValueError(f"{self.kind} keys are write-only: scope responses:write")
+                raise ValueError(f"scopes: {self.kind} keys are write-only (responses:write)")
             self.scopes = [Scope.RESPONSES_WRITE]
         elif not self.scopes:
-            raise ValueError("a secret key needs at least one scope")
+            raise ValueError("scopes: a secret key needs at least one scope")
         if self.kind is KeyKind.PUBLISHABLE and not self.allowed_origins:
-            raise ValueError("a publishable key needs at least one allowed origin")
+            raise ValueError("allowed_origins: a publishable key needs at least one origin")
         if self.kind is not KeyKind.PUBLISHABLE and self.allowed_origins:
-            raise ValueError("only publishable keys have allowed origins")
+            raise ValueError("allowed_origins: only publishable keys have allowed origins")
         if self.kind is not KeyKind.KIOSK and self.location:
-            raise ValueError("only kiosk keys are bound to a location")
+            raise ValueError("location: only kiosk keys are bound to a location")
         self.scopes = sorted(set(self.scopes))
         self.allowed_origins = sorted(set(self.allowed_origins))
         return self

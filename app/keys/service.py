@@ -5,8 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-
-from sqlalchemy.ext.asyncio import AsyncSession
+from typing import TYPE_CHECKING
 
 from app.db import Database
 from app.keys import repository
@@ -16,6 +15,9 @@ from app.keys.schemas import KeyCreate, KeyCreated, KeyRead
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind, hash_key, matches, new_key, parse_key
 from app.problems import Forbidden, Unauthenticated
+
+if TYPE_CHECKING:  # a type only: SQL is built in repository.py
+    from sqlalchemy.ext.asyncio import AsyncSession
 
 LAST_USED_PRECISION = timedelta(minutes=1)
 

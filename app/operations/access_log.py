@@ -46,6 +46,7 @@ class AccessLogMiddleware:
 
 
 def route_template(scope: Scope) -> str:
+    """``/v1/respondents/{respondent}``, as openapi.yaml names it (no ``:path`` converters)."""
     route: Any = scope.get("route")
-    path = getattr(route, "path", None)
+    path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return path if isinstance(path, str) else "(no route)"

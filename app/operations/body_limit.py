@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.problems import PayloadTooLarge, problem_response
@@ -9,8 +10,12 @@ from app.problems import PayloadTooLarge, problem_response
 MAX_BODY_BYTES = 256 * 1024
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    """Raised while the body streams in. An HTTPException, because FastAPI turns any other
+    exception raised while it reads a body into a 400."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(413, _detail(max_bytes))
 
 
 class BodySizeLimitMiddleware:
@@ -35,7 +40,7 @@ class BodySizeLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self.max_bytes)
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -51,5 +56,9 @@ class BodySizeLimitMiddleware:
             await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        problem = PayloadTooLarge(f"The body may be at most {self.max_bytes // 1024} KiB.")
+        problem = PayloadTooLarge(_detail(self.max_bytes))
         await problem_response(problem)(scope, receive, send)
+
+
+def _detail(max_bytes: int) -> str:
+    return f"The body may be at most {max_bytes // 1024} KiB."

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import text
 from starlette.responses import Response
 
 from app import schema
@@ -23,11 +22,11 @@ async def healthz() -> Response:
 )
 async def readyz(db: DatabaseDep) -> Response:
     try:
-        async with db.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
-        revision = await schema.current_revision(db)
+        revision = await schema.current_revision(db)  # a round trip: reachable or raises
     except Exception as error:
         raise ServiceUnavailable("The database cannot be reached.") from error
-    if revision != schema.head_revision():
-        raise ServiceUnavailable(f"The database is at revision {revision}, not the newest.")
+    head = schema.head_revision()
+    if revision != head:
+        where = f"at revision {revision}" if revision else "not migrated"
+        raise ServiceUnavailable(f"The database is {where}; this service needs revision {head}.")
     return json_response({"status": "ready", "revision": revision})

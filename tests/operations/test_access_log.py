@@ -1,0 +1,88 @@
+"""One access-log line per request: method, route template, status — never a secret."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from conftest import Service
+
+from app.keys.scopes import Scope
+
+RESPONDENT = "cust-8812-private"
+LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<route>.+?) (?P<status>\d{3}) \d+\.\dms$")
+
+
+def wrong_secret(key: str) -> str:
+    return key[:-1] + ("B" if key[-1] != "B" else "C")
+
+
+def access_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str, int]]:
+    lines = []
+    for record in caplog.records:
+        if record.name == "touchpoint.access":
+            match = LINE.match(record.getMessage())
+            assert match, record.getMessage()
+            lines.append((match["method"], match["route"], int(match["status"])))
+    return lines
+
+
+def service_logs(caplog: pytest.LogCaptureFixture) -> str:
+    """Everything the service logged (the test client's own httpx log lines excluded)."""
+    return "\n".join(
+        f"{record.getMessage()} {record.exc_text or ''}"
+        for record in caplog.records
+        if record.name.startswith(("touchpoint", "uvicorn", "sqlalchemy", "alembic"))
+    )
+
+
+async def test_each_request_logs_method_route_template_and_status(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = await service.key(*Scope)
+    auth = {"Authorization": f"Bearer {key}"}
+    caplog.set_level(logging.INFO, logger="touchpoint.access")
+
+    await service.client.post(
+        "/v1/responses",
+        json={"metric": "nps", "score": 9, "respondent": RESPONDENT},
+        headers=auth,
+    )
+    await service.client.get("/v1/scores?metric=nps&window=13w", headers=auth)
+    await service.client.delete(f"/v1/respondents/{RESPONDENT}?reason=gdpr-ticket-77", headers=auth)
+    await service.client.get(f"/v1/lost/{RESPONDENT}")
+    await service.client.get("/v1/keys", headers={"Authorization": f"Bearer {wrong_secret(key)}"})
+    await service.client.put("/v1/keys", headers=auth)
+
+    assert access_lines(caplog) == [
+        ("POST", "/v1/responses", 201),
+        ("GET", "/v1/scores", 200),
+        ("DELETE", "/v1/respondents/{respondent}", 200),
+        ("GET", "(no route)", 404),
+        ("GET", "/v1/keys", 401),
+        ("PUT", "/v1/keys", 405),
+    ]
+
+
+async def test_the_log_never_holds_keys_respondent_ids_or_query_strings(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = await service.key(*Scope)
+    auth = {"Authorization": f"Bearer {key}"}
+    caplog.set_level(logging.DEBUG, logger="touchpoint")
+
+    await service.client.post(
+        "/v1/responses",
+        json={"metric": "nps", "score": 2, "respondent": RESPONDENT, "comment": "rude staff"},
+        headers=auth,
+    )
+    await service.client.delete(f"/v1/respondents/{RESPONDENT}?reason=gdpr-ticket-77", headers=auth)
+    await service.client.get("/v1/scores?metric=nps&window=13w", headers=auth)
+    await service.client.get("/v1/keys", headers={"Authorization": f"Bearer {wrong_secret(key)}"})
+    await service.client.get(f"/v1/responses?cursor={RESPONDENT}", headers=auth)
+
+    logged = service_logs(caplog)
+    assert "/v1/respondents/{respondent}" in logged
+    for secret in (key, key[22:-1], RESPONDENT, "gdpr-ticket-77", "rude staff", "13w", "?"):
+        assert secret not in logged, secret
