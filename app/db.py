@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -102,6 +104,15 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
         # fails with SQLITE_BUSY instead of waiting when another writer got there first.
         mode = "IMMEDIATE" if conn.get_execution_options().get("writes") else "DEFERRED"
         conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+# What a database that cannot be reached raises: answered 503, retryable, not a bug.
+OUTAGE_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeout,
+    OSError,
+)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from app.config import Settings
 from app.db import Database
-from app.fields import SLUG_PATTERN
+from app.fields import Slug
 from app.keys import service as keys_service
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
@@ -102,12 +102,8 @@ def json_response(
 
 
 SlugQuery = Annotated[
-    list[str] | None,
-    Query(
-        description="Repeat to match any of several values",
-        pattern=SLUG_PATTERN,
-        max_length=100,
-    ),
+    list[Slug] | None,
+    Query(description="Repeat to match any of several values", max_length=100),
 ]
 
 

@@ -8,14 +8,12 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
-from sqlalchemy.exc import InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from app import __version__, schema
 from app.config import Settings, get_settings
-from app.db import Database
+from app.db import OUTAGE_ERRORS, Database
 from app.keys import service as keys_service
 from app.keys.router import router as keys_router
 from app.operations.access_log import AccessLogMiddleware
@@ -101,7 +99,7 @@ def _answer_database_outages(app: FastAPI) -> None:
         )
         return problem_response(problem)
 
-    for error in (OperationalError, InterfaceError, PoolTimeout, OSError):
+    for error in OUTAGE_ERRORS:
         app.add_exception_handler(error, unavailable)
 
 

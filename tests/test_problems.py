@@ -149,12 +149,6 @@ async def test_a_bad_query_parameter_is_a_422_problem_naming_it(service: Service
     assert_problem(response, "validation-failed", fields=["metric"])
 
 
-@pytest.mark.xfail(
-    raises=TypeError,
-    strict=True,
-    reason="app/deps.py SlugQuery puts `pattern` on list[str]: any survey/touchpoint/location "
-    "filter raises TypeError (a 500); type it list[Slug] instead. Remove this mark then.",
-)
 async def test_a_bad_slug_filter_is_a_422_problem_naming_it(service: Service) -> None:
     reader = await service.client_with(Scope.SCORES_READ)
     async with reader:

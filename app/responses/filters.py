@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import ColumnElement, and_
 
 
 @dataclass(frozen=True)
@@ -36,18 +35,3 @@ class ResponseFilter:
     def fingerprint(self, *extra: Any) -> str:
         payload = [self.metric, *self.dimension_values().values(), self.since, self.until, *extra]
         return hashlib.sha256(orjson.dumps(payload, default=str)).hexdigest()[:16]
-
-
-def dimension_conditions(columns: Any, query: ResponseFilter) -> list[ColumnElement[bool]]:
-    """``column IN (…)`` for each dimension filtered on, against any table with those columns."""
-    conditions: list[ColumnElement[bool]] = []
-    if query.metric is not None:
-        conditions.append(columns.metric == query.metric)
-    for name, values in query.dimension_values().items():
-        if values:
-            conditions.append(columns[name].in_(values))
-    return conditions
-
-
-def all_of(conditions: list[ColumnElement[bool]]) -> ColumnElement[bool]:
-    return and_(True, *conditions)

@@ -8,12 +8,24 @@ from datetime import datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Select, Table, delete, insert, select, tuple_, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Table,
+    and_,
+    delete,
+    insert,
+    select,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import DriverStatement, sqlite_timestamp
-from app.responses.filters import ResponseFilter, all_of, dimension_conditions
+from app.responses.filters import ResponseFilter
 from app.responses.idempotency import Seen
 from app.responses.models import SurveyResponse
 from app.responses.records import NewResponse, StoredResponse
@@ -45,6 +57,10 @@ ListPosition = tuple[datetime, uuid.UUID]
 _IN_CHUNK = 500
 
 
+class IdempotencyRace(Exception):
+    """Another process stored one of these idempotency keys after we looked: look again."""
+
+
 def _insert(dialect: Dialect) -> DriverStatement:
     if dialect.name not in _inserts:
         _inserts[dialect.name] = DriverStatement.compile(insert(TABLE), dialect, _COLUMNS)
@@ -63,7 +79,10 @@ async def insert_many(connection: AsyncConnection, items: Sequence[NewResponse])
         rows = [_sqlite_row(item) for item in items]
     else:
         rows = [_postgresql_row(item) for item in items]
-    await connection.exec_driver_sql(statement.sql, rows)
+    try:
+        await connection.exec_driver_sql(statement.sql, rows)
+    except IntegrityError as error:
+        raise IdempotencyRace from error
 
 
 def _postgresql_row(item: NewResponse) -> tuple[Any, ...]:
@@ -146,6 +165,20 @@ async def delete_by_respondent(
     return list(result.all())
 
 
+def dimension_conditions(columns: Any, query: ResponseFilter) -> list[ColumnElement[bool]]:
+    """``column IN (…)`` for each dimension filtered on, against any table with those columns.
+
+    The scores repository uses it on the hourly counts, so scores and exports select alike.
+    """
+    conditions: list[ColumnElement[bool]] = []
+    if query.metric is not None:
+        conditions.append(columns.metric == query.metric)
+    for name, values in query.dimension_values().items():
+        if values:
+            conditions.append(columns[name].in_(values))
+    return conditions
+
+
 def _listing(
     query: ResponseFilter, updated_since: datetime | None, after: ListPosition | None
 ) -> Select[Any]:
@@ -160,7 +193,7 @@ def _listing(
         conditions.append(tuple_(TABLE.c.responded_at, TABLE.c.id) > tuple_(*after))
     return (
         select(*_PUBLIC_COLUMNS)
-        .where(all_of(conditions))
+        .where(and_(true(), *conditions))
         .order_by(TABLE.c.responded_at, TABLE.c.id)
     )
 

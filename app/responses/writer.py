@@ -12,8 +12,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy.exc import IntegrityError
-
 from app.db import Database
 from app.responses import repository
 from app.responses.idempotency import judge
@@ -97,7 +95,7 @@ class GroupCommitWriter:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 return await store(self._db, items)
-            except IntegrityError:
+            except repository.IdempotencyRace:
                 if attempt == _ATTEMPTS:
                     raise
         raise AssertionError("unreachable")

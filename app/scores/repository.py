@@ -12,8 +12,9 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import DriverStatement, driver_value
-from app.responses.filters import ResponseFilter, dimension_conditions
+from app.responses.filters import ResponseFilter
 from app.responses.models import SurveyResponse
+from app.responses.repository import dimension_conditions
 from app.scores.models import SCALE_COLUMNS, HourlyCounts
 from app.scores.rollup import RollupKey
 from app.scoring import HOUR, Counts
