@@ -17,8 +17,9 @@ class Erasure(BaseModel):
     responses_deleted: int
 
 
+# `:path`, so that an id with a `/` in it (sent as %2F) can be erased too.
 @router.delete(
-    "/{respondent}",
+    "/{respondent:path}",
     response_model=Erasure,
     summary="Erase every response of a respondent; scores stop counting them",
     responses=problem_responses(Unauthenticated, Forbidden),

@@ -63,6 +63,8 @@ def decode_cursor(cursor: str, fingerprint: str) -> repository.ListPosition:
         position = (datetime.fromisoformat(at), uuid.UUID(response_id))
     except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as error:
         raise _bad_cursor("not a cursor this service gave out") from error
+    if position[0].tzinfo is None:  # never given out; a naive time would fail in the query
+        raise _bad_cursor("not a cursor this service gave out")
     if cursor_fingerprint != fingerprint:
         raise _bad_cursor("the cursor belongs to a query with other filters")
     return position

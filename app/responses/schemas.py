@@ -4,7 +4,15 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
 
 from app.fields import Slug, Timestamp
 from app.scoring.metrics import SCALE, Metric
@@ -14,6 +22,7 @@ MAX_FUTURE = timedelta(minutes=5)
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_BATCH = 1000
 MAX_COMMENT = 5000
+MAX_IDEMPOTENCY_KEY = 255
 
 PropertyKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 PropertyValue = Annotated[str, StringConstraints(max_length=256)]
@@ -22,7 +31,7 @@ Locale = Annotated[
     StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$", max_length=35),
     Field(examples=["pl", "en-GB"]),
 ]
-IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=255)]
+IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_IDEMPOTENCY_KEY)]
 
 
 class Channel(StrEnum):
@@ -55,24 +64,36 @@ class ResponseCreate(BaseModel):
     )
     idempotency_key: IdempotencyKey | None = None
 
-    @model_validator(mode="after")
-    def _score_on_scale(self) -> ResponseCreate:
-        scale = SCALE[self.metric]
-        if self.score not in scale:
-            raise ValueError(
-                f"score: {self.metric.value} scores are integers {scale.start}–{scale.stop - 1}"
-            )
-        return self
+    # Field validators, not a model validator: the problem must name the field at fault.
+    @field_validator("score")
+    @classmethod
+    def _score_on_scale(cls, score: int, info: ValidationInfo) -> int:
+        metric = info.data.get("metric")
+        if metric is None:  # the metric itself is invalid, and reported
+            return score
+        scale = SCALE[metric]
+        if score not in scale:
+            raise ValueError(f"{metric.value} scores are integers {scale.start}–{scale.stop - 1}")
+        return score
 
-    @model_validator(mode="after")
-    def _plausible_time(self) -> ResponseCreate:
-        if self.responded_at is None:
-            return self
-        if self.responded_at > datetime.now(UTC) + MAX_FUTURE:
-            raise ValueError("responded_at: more than 5 minutes in the future")
-        if self.responded_at < EARLIEST:
-            raise ValueError("responded_at: before 2000-01-01; is the device clock set?")
-        return self
+    @field_validator("responded_at", mode="before")
+    @classmethod
+    def _iso_text(cls, value: object) -> object:
+        # Pydantic would read a JSON number as Unix time, guessing seconds or milliseconds.
+        if value is not None and not isinstance(value, str):
+            raise ValueError("an ISO 8601 string with an offset, e.g. 2026-11-20T14:03:11Z")
+        return value
+
+    @field_validator("responded_at")
+    @classmethod
+    def _plausible_time(cls, responded_at: datetime | None) -> datetime | None:
+        if responded_at is None:
+            return None
+        if responded_at > datetime.now(UTC) + MAX_FUTURE:
+            raise ValueError("more than 5 minutes in the future")
+        if responded_at < EARLIEST:
+            raise ValueError("before 2000-01-01; is the device clock set?")
+        return responded_at
 
 
 class ResponseRead(BaseModel):
@@ -105,8 +126,9 @@ class ResponsePatch(BaseModel):
 class BatchCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    # Items are validated one by one so a bad item cannot sink the good ones.
-    responses: list[dict[str, Any]] = Field(
+    # Items are validated one by one so a bad item cannot sink the good ones (not even
+    # one that is not an object at all: it gets its own "invalid" result).
+    responses: list[Any] = Field(
         min_length=1,
         max_length=MAX_BATCH,
         json_schema_extra={"items": {"$ref": "#/components/schemas/ResponseCreate"}},

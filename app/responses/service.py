@@ -20,10 +20,19 @@ from app.respondents.hashing import RespondentHasher
 from app.responses import repository
 from app.responses.errors import IdempotencyKeyReused, ResponseNotFound
 from app.responses.records import NewResponse, Outcome, StoredResponse
-from app.responses.schemas import BatchItemError, BatchItemResult, Channel, ResponseCreate
+from app.responses.schemas import (
+    MAX_BATCH,
+    MAX_IDEMPOTENCY_KEY,
+    BatchItemError,
+    BatchItemResult,
+    Channel,
+    ResponseCreate,
+)
 from app.responses.writer import GroupCommitWriter
 
 FORCED_CHANNEL = {KeyKind.PUBLISHABLE: Channel.WEB, KeyKind.KIOSK: Channel.KIOSK}
+# A batch's Idempotency-Key becomes `<key>:<index>` per item, which must still fit the column.
+MAX_BATCH_HEADER_KEY = MAX_IDEMPOTENCY_KEY - len(f":{MAX_BATCH - 1}")
 
 
 @dataclass(frozen=True)
@@ -52,6 +61,11 @@ async def create_batch(
     ingest: Ingest, caller: Principal, raw_items: Sequence[Any], header_key: str | None
 ) -> list[BatchItemResult]:
     """Valid items are stored even when others are not; every item gets a result, in order."""
+    if header_key and len(header_key) > MAX_BATCH_HEADER_KEY:
+        raise _rejected(
+            "Idempotency-Key",
+            f"at most {MAX_BATCH_HEADER_KEY} characters on a batch (`:<index>` is appended)",
+        )
     received_at = _now()
     results: list[BatchItemResult | None] = []
     valid: list[tuple[int, NewResponse]] = []
