@@ -21,11 +21,17 @@ def format_timestamp(value: datetime) -> str:
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _reject_naive(value: object) -> object:
-    if isinstance(value, str) and value and not _has_offset(value):
-        if " " in value[10:]:
-            raise ValueError("a '+' in a URL must be written %2B (or use Z for UTC)")
-        raise ValueError("timestamps need an offset, e.g. 2026-11-20T14:03:11Z")
+def _iso_text_with_offset(value: object) -> object:
+    """ISO 8601 text with an offset only: never a guessed zone, never a Unix number."""
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValueError("timestamps are ISO 8601 text, e.g. 2026-11-20T14:03:11Z")
+    if value and not _has_offset(value):
+        raise ValueError(
+            "timestamps need an offset, e.g. 2026-11-20T14:03:11Z "
+            "(in a URL, write + as %2B: a bare + reads as a space)"
+        )
     return value
 
 
@@ -36,7 +42,7 @@ def _has_offset(text: str) -> bool:
 
 Timestamp = Annotated[
     AwareDatetime,
-    BeforeValidator(_reject_naive),
+    BeforeValidator(_iso_text_with_offset),
     PlainSerializer(format_timestamp, return_type=str),
     Field(examples=["2026-11-20T14:03:11Z"]),
 ]

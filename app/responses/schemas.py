@@ -76,14 +76,6 @@ class ResponseCreate(BaseModel):
             raise ValueError(f"{metric.value} scores are integers {scale.start}–{scale.stop - 1}")
         return score
 
-    @field_validator("responded_at", mode="before")
-    @classmethod
-    def _iso_text(cls, value: object) -> object:
-        # Pydantic would read a JSON number as Unix time, guessing seconds or milliseconds.
-        if value is not None and not isinstance(value, str):
-            raise ValueError("an ISO 8601 string with an offset, e.g. 2026-11-20T14:03:11Z")
-        return value
-
     @field_validator("responded_at")
     @classmethod
     def _plausible_time(cls, responded_at: datetime | None) -> datetime | None:

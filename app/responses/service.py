@@ -70,7 +70,7 @@ async def create_batch(
     results: list[BatchItemResult | None] = []
     valid: list[tuple[int, NewResponse]] = []
     for index, raw in enumerate(raw_items):
-        item_key = f"{header_key}:{index}" if header_key else None
+        item_key = f"{header_key}:{index}" if header_key and not _own_key(raw) else None
         try:
             body = ResponseCreate.model_validate(raw)
             valid.append((index, prepare(body, caller, ingest.hasher, received_at, item_key)))
@@ -85,6 +85,11 @@ async def create_batch(
             index=index, status=outcome.status, id=str(outcome.response.id)
         )
     return [result for result in results if result is not None]
+
+
+def _own_key(raw: Any) -> bool:
+    """An item that names its own idempotency key keeps it over the batch header's."""
+    return isinstance(raw, dict) and raw.get("idempotency_key") is not None
 
 
 def prepare(

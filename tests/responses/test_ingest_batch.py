@@ -128,6 +128,20 @@ async def test_the_batch_header_key_derives_a_key_per_item_from_its_index(
     assert await counted_total(service.db) == 4
 
 
+async def test_an_item_with_its_own_key_keeps_it_under_a_batch_header_key(
+    api: httpx.AsyncClient,
+) -> None:
+    results = await post_batch(
+        api, [nps(9), nps(7, idempotency_key="till-3:receipt-88")], key="pos-3:batch-1"
+    )
+    assert [r["status"] for r in results] == ["created", "created"]
+    keys = [
+        (await api.get(f"/v1/responses/{result['id']}")).json()["idempotency_key"]
+        for result in results
+    ]
+    assert keys == ["pos-3:batch-1:0", "till-3:receipt-88"]
+
+
 async def test_a_batch_header_key_leaves_room_for_the_item_index(
     service: Service, api: httpx.AsyncClient
 ) -> None:

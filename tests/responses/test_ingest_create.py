@@ -340,7 +340,7 @@ async def test_responded_at_without_offset_too_far_ahead_or_before_2000_is_rejec
     ahead = datetime.now(UTC) + timedelta(minutes=6)
     for given, message in [
         ("2026-11-20T14:03:11", "offset"),
-        ("2026-11-20 14:03:11", ""),  # the message assumes a URL: app/fields.py
+        ("2026-11-20 14:03:11", "offset"),
         ("2026-11-20", "offset"),
         ("yesterday", ""),
         (1763647391, "ISO 8601"),  # not guessed as Unix seconds or milliseconds
