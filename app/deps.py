@@ -67,14 +67,20 @@ async def _principal(
     return principal
 
 
-def requires(
-    scope: Scope, *, secret_only: bool = False
-) -> Callable[..., Awaitable[keys_service.Principal]]:
+async def _optional_principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> keys_service.Principal | None:
+    """A caller who may prove itself another way (a follow-up token) need not send a key."""
+    if credentials is None and "authorization" not in request.headers:
+        return None
+    return await _principal(request, credentials)
+
+
+def requires(scope: Scope) -> Callable[..., Awaitable[keys_service.Principal]]:
     async def check(
         principal: Annotated[keys_service.Principal, Depends(_principal)],
     ) -> keys_service.Principal:
-        if secret_only and principal.kind is not KeyKind.SECRET:
-            raise Forbidden("Only a secret key may do this.")
         principal.require(scope)
         return principal
 
@@ -82,9 +88,7 @@ def requires(
 
 
 ResponsesWriter = Annotated[keys_service.Principal, Depends(requires(Scope.RESPONSES_WRITE))]
-ResponsesEditor = Annotated[
-    keys_service.Principal, Depends(requires(Scope.RESPONSES_WRITE, secret_only=True))
-]
+OptionalCaller = Annotated[keys_service.Principal | None, Depends(_optional_principal)]
 ResponsesReader = Annotated[keys_service.Principal, Depends(requires(Scope.RESPONSES_READ))]
 ScoresReader = Annotated[keys_service.Principal, Depends(requires(Scope.SCORES_READ))]
 Admin = Annotated[keys_service.Principal, Depends(requires(Scope.ADMIN))]

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from app import __version__, schema
 from app.config import Settings, get_settings
 from app.db import OUTAGE_ERRORS, Database
+from app.instance.service import stored_secret
 from app.keys import service as keys_service
 from app.keys.router import router as keys_router
 from app.operations.access_log import AccessLogMiddleware
@@ -27,6 +28,8 @@ from app.problems import (
 )
 from app.respondents import service as respondents_service
 from app.respondents.router import router as respondents_router
+from app.responses.followup import SECRET_NAME as FOLLOWUP_SECRET
+from app.responses.followup import FollowupTokens
 from app.responses.router import router as responses_router
 from app.responses.service import Ingest
 from app.responses.writer import GroupCommitWriter
@@ -53,7 +56,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.settings = active
             app.state.db = db
             app.state.key_cache = keys_service.KeyCache(active.key_cache_seconds)
-            app.state.ingest = Ingest(db, writer, hasher)
+            followups = FollowupTokens(await stored_secret(db, FOLLOWUP_SECRET))
+            app.state.ingest = Ingest(db, writer, hasher, followups)
             writer.start()
             try:
                 yield

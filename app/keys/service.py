@@ -32,6 +32,10 @@ class Principal:
     allowed_origins: tuple[str, ...] = ()
     location: str | None = None
 
+    def require_secret(self) -> None:
+        if self.kind is not KeyKind.SECRET:
+            raise Forbidden("Only a secret key may do this.")
+
     def require(self, scope: Scope) -> None:
         if scope not in self.scopes:
             raise Forbidden(f"This key lacks the `{scope}` scope.")

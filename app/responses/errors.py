@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from app.problems import Conflict, NotFound, ValidationFailed
+from app.problems import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 class IdempotencyKeyReused(Conflict):
@@ -16,3 +16,8 @@ class ResponseNotFound(NotFound):
 class InvalidCursor(ValidationFailed):
     slug = "invalid-cursor"
     title = "The cursor is not valid for this query"
+
+
+class FollowupTokenRejected(Forbidden):
+    slug = "followup-token-rejected"
+    title = "The follow-up token is not valid for this response"

@@ -12,7 +12,7 @@ from app.deps import (
     DatabaseDep,
     Dimensions,
     IngestDep,
-    ResponsesEditor,
+    OptionalCaller,
     ResponsesReader,
     ResponsesWriter,
     json_response,
@@ -20,11 +20,12 @@ from app.deps import (
 from app.fields import Timestamp
 from app.problems import Forbidden, Unauthenticated, ValidationFailed, problem_responses
 from app.responses import export, service
-from app.responses.errors import IdempotencyKeyReused, ResponseNotFound
+from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
 from app.responses.schemas import (
     BatchCreate,
     BatchResult,
     ResponseCreate,
+    ResponseCreated,
     ResponsePage,
     ResponsePatch,
     ResponseRead,
@@ -48,11 +49,11 @@ DEFAULT_PAGE = 100
 @router.post(
     "",
     status_code=201,
-    response_model=ResponseRead,
+    response_model=ResponseCreated,
     summary="Record one answer",
     responses={
         200: {
-            "model": ResponseRead,
+            "model": ResponseCreated,
             "description": "A replay: the original response, with `Idempotent-Replayed: true`",
         },
         **problem_responses(*AUTH_PROBLEMS, IdempotencyKeyReused, ValidationFailed),
@@ -66,10 +67,14 @@ async def create_response(
 ) -> Response:
     outcome = await service.create_one(ingest, caller, body, idempotency_key)
     stored = outcome.response
+    content = stored.to_api()
+    token = service.followup_token(ingest, caller, stored)
+    if token is not None:
+        content["followup_token"] = token
     headers = {"Location": f"/v1/responses/{stored.id}"}
     if outcome.status == "duplicate":
-        return json_response(stored.to_api(), 200, headers | {"Idempotent-Replayed": "true"})
-    return json_response(stored.to_api(), 201, headers)
+        return json_response(content, 200, headers | {"Idempotent-Replayed": "true"})
+    return json_response(content, 201, headers)
 
 
 @router.post(
@@ -104,12 +109,21 @@ async def get_response(
     "/{response_id}",
     response_model=ResponseRead,
     summary="Add or change the comment of a response",
-    responses=problem_responses(*AUTH_PROBLEMS, ResponseNotFound, ValidationFailed),
+    description=(
+        "With a secret key holding `responses:write`, or with the `followup_token` that "
+        "the widget or kiosk got when it recorded the response (no key needed then)."
+    ),
+    responses=problem_responses(
+        *AUTH_PROBLEMS, FollowupTokenRejected, ResponseNotFound, ValidationFailed
+    ),
 )
 async def patch_response(
-    response_id: uuid.UUID, body: ResponsePatch, _caller: ResponsesEditor, db: DatabaseDep
+    response_id: uuid.UUID, body: ResponsePatch, caller: OptionalCaller, ingest: IngestDep
 ) -> Response:
-    return json_response((await service.set_comment(db, response_id, body.comment)).to_api())
+    updated = await service.set_comment(
+        ingest, caller, body.followup_token, response_id, body.comment
+    )
+    return json_response(updated.to_api())
 
 
 @router.get(

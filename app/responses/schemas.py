@@ -107,8 +107,22 @@ class ResponseRead(BaseModel):
     idempotency_key: str | None
 
 
+class ResponseCreated(ResponseRead):
+    followup_token: str | None = Field(
+        default=None,
+        description=(
+            "Only for publishable and kiosk keys: lets that page add the comment of this "
+            "response with PATCH for one hour, without a secret key"
+        ),
+    )
+
+
 class ResponsePatch(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    followup_token: str | None = Field(
+        default=None, max_length=512, description="Instead of a secret key: see `ResponseCreated`"
+    )
 
     comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = Field(
         description="The follow-up answer; null removes it"

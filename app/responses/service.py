@@ -13,12 +13,14 @@ import orjson
 from pydantic import ValidationError
 
 from app.db import Database
+from app.keys.scopes import Scope
 from app.keys.service import Principal
 from app.keys.tokens import KeyKind
-from app.problems import FieldError, ValidationFailed, field_errors
+from app.problems import FieldError, Unauthenticated, ValidationFailed, field_errors
 from app.respondents.hashing import RespondentHasher
 from app.responses import repository
-from app.responses.errors import IdempotencyKeyReused, ResponseNotFound
+from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
+from app.responses.followup import FollowupTokens
 from app.responses.records import NewResponse, Outcome, StoredResponse
 from app.responses.schemas import (
     MAX_BATCH,
@@ -42,6 +44,7 @@ class Ingest:
     db: Database
     writer: GroupCommitWriter
     hasher: RespondentHasher
+    followups: FollowupTokens
 
 
 async def create_one(
@@ -189,8 +192,30 @@ async def get_one(db: Database, response_id: uuid.UUID) -> StoredResponse:
     return found
 
 
-async def set_comment(db: Database, response_id: uuid.UUID, comment: str | None) -> StoredResponse:
-    async with db.write_engine.begin() as connection:
+def followup_token(ingest: Ingest, caller: Principal, response: StoredResponse) -> str | None:
+    """Pages holding a write-only key get a token to add the comment afterwards."""
+    if caller.kind is KeyKind.SECRET:
+        return None
+    return ingest.followups.issue(response.id)
+
+
+async def set_comment(
+    ingest: Ingest,
+    caller: Principal | None,
+    followup: str | None,
+    response_id: uuid.UUID,
+    comment: str | None,
+) -> StoredResponse:
+    """With a follow-up token for this response, or a secret key with responses:write."""
+    if followup is not None:
+        if not ingest.followups.allows(followup, response_id):
+            raise FollowupTokenRejected("The token is for another response, altered, or expired.")
+    elif caller is None:
+        raise Unauthenticated("Send a secret key, or the response's `followup_token`.")
+    else:
+        caller.require_secret()
+        caller.require(Scope.RESPONSES_WRITE)
+    async with ingest.db.write_engine.begin() as connection:
         updated = await repository.update_comment(connection, response_id, comment, _now())
     if updated is None:
         raise ResponseNotFound(f"No response has the id {response_id}.")

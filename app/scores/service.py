@@ -127,20 +127,23 @@ async def series(db: Database, query: SeriesQuery) -> dict[str, Any]:
         "filters": query.filter.described(),
     }
     if not query.group_by:
-        body["points"] = _points(query, hourly.get(None, {}), edges.get(None, ()))
+        counts = series_counts(
+            query.points, query.window, hourly.get(None, {}), edges.get(None, ())
+        )
+        body["points"] = _points(query, counts)
         return body
-    keys = sorted(hourly.keys() | edges.keys(), key=_group_order)
-    body["groups"] = [
-        {"key": key, "points": _points(query, hourly.get(key, {}), edges.get(key, ()))}
-        for key in keys
-    ]
+    groups = []
+    for key in sorted(hourly.keys() | edges.keys(), key=_group_order):
+        counts = series_counts(query.points, query.window, hourly.get(key, {}), edges.get(key, ()))
+        # The rows read cover more than the windows (edge hours, gaps between windows, rollup
+        # rows emptied by erasure): list only the groups some point actually counts.
+        if any(any(point) for point in counts):
+            groups.append({"key": key, "points": _points(query, counts)})
+    body["groups"] = groups
     return body
 
 
-def _points(
-    query: SeriesQuery, hourly: Mapping[datetime, Counts], edges: Iterable[tuple[datetime, int]]
-) -> list[dict[str, Any]]:
-    counts = series_counts(query.points, query.window, hourly, edges)
+def _points(query: SeriesQuery, counts: Iterable[Counts]) -> list[dict[str, Any]]:
     return [
         {"at": format_timestamp(at), **_summary(query.metric, point)}
         for at, point in zip(query.points, counts, strict=True)

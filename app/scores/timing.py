@@ -10,6 +10,10 @@ from app.scoring import MAX_WINDOW, Interval, default_series_since, parse_window
 
 DEFAULT_WINDOW = "30d"
 MAX_POINTS = 1000
+# Far enough from datetime's years 1 and 9999 that no window, previous window, series
+# start or hour rounding built from a given instant can overflow (a 500 otherwise).
+EARLIEST = datetime(1000, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def now() -> datetime:
@@ -30,6 +34,7 @@ def score_range(
     """``window`` ending at ``until`` (default now), or exactly ``since`` to ``until``."""
     if since is not None and window is not None:
         raise _invalid("window", "give either window or since, not both")
+    _check_instants(since, until)
     end = until or now()
     start = since if since is not None else end - window_length(window)
     if start >= end:
@@ -50,6 +55,7 @@ def series_range(
     interval: Interval, tz: ZoneInfo, since: datetime | None, until: datetime | None
 ) -> tuple[datetime, datetime, tuple[datetime, ...]]:
     """The series' range and its points: boundaries strictly inside, then ``until``."""
+    _check_instants(since, until)
     end = until or now()
     start = since if since is not None else default_series_since(end, interval, tz)
     if start >= end:
@@ -65,6 +71,12 @@ def series_range(
 def cache_seconds(window: timedelta) -> int:
     """How long a score may be cached: a minute per day of window, 10 s to 5 min."""
     return max(10, min(300, int(window.total_seconds() // 1440)))
+
+
+def _check_instants(since: datetime | None, until: datetime | None) -> None:
+    for field, value in (("since", since), ("until", until)):
+        if value is not None and not EARLIEST <= value < LATEST:
+            raise _invalid(field, "must lie between the years 1000 and 9000")
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:

@@ -34,6 +34,7 @@ PROBLEMS: dict[str, tuple[int, str]] = {
     "response-not-found": (404, "No such response"),
     "idempotency-key-reused": (409, "This idempotency key was used with a different payload"),
     "payload-too-large": (413, "The request body is too large"),
+    "followup-token-rejected": (403, "The follow-up token is not valid for this response"),
 }
 
 # Every field of a stored response as the API returns it, and nothing else.
