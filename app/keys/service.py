@@ -57,6 +57,8 @@ class KeyCache:
 
     ttl_seconds: float
     entries: dict[str, _Cached] = field(default_factory=dict)
+    # When this process last wrote each key's last_used_at: once a minute per key at most.
+    recorded: dict[str, datetime] = field(default_factory=dict)
 
     def get(self, key_id: str) -> _Cached | None:
         entry = self.entries.get(key_id)
@@ -84,7 +86,7 @@ async def authenticate(db: Database, cache: KeyCache, token: str | None) -> Prin
         raise Unauthenticated("The API key is not valid.")
     if key.revoked_at is not None:
         raise Unauthenticated("The API key has been revoked.")
-    await _record_use(db, key)
+    await _record_use(db, cache, key.id)
     return Principal(
         key_id=key.id,
         kind=KeyKind(key.kind),
@@ -104,13 +106,14 @@ async def _load(db: Database, cache: KeyCache, key_id: str) -> ApiKey | None:
     return key
 
 
-async def _record_use(db: Database, key: ApiKey) -> None:
+async def _record_use(db: Database, cache: KeyCache, key_id: str) -> None:
     now = datetime.now(UTC)
-    if key.last_used_at is not None and now - key.last_used_at < LAST_USED_PRECISION:
+    last = cache.recorded.get(key_id)
+    if last is not None and now - last < LAST_USED_PRECISION:
         return
-    key.last_used_at = now  # the cached row: this process records use once a minute at most
+    cache.recorded[key_id] = now  # before the write: concurrent requests do not all write
     async with db.writers() as session, session.begin():
-        await repository.touch(session, key.id, now)
+        await repository.touch(session, key_id, now)
 
 
 async def create(db: Database, request: KeyCreate) -> KeyCreated:
