@@ -35,7 +35,10 @@ def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
         finally:
             await db.dispose()
 
-    return asyncio.run(run())
+    try:
+        return asyncio.run(run())
+    except schema.MigrationsNotFound as error:
+        raise click.ClickException(str(error)) from error
 
 
 @click.group()

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import URL, Dialect, make_url
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -113,6 +113,27 @@ OUTAGE_ERRORS: tuple[type[Exception], ...] = (
     PoolTimeout,
     OSError,
 )
+
+
+# Deadlock and serialisation failures (PostgreSQL): the transaction may simply run again.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+class WriteRace(Exception):
+    """A write transaction lost a race with another one; running it again is safe."""
+
+
+@asynccontextmanager
+async def races_are_retryable() -> AsyncIterator[None]:
+    """Turn unique-key races, deadlocks and serialisation failures into ``WriteRace``."""
+    try:
+        yield
+    except IntegrityError as error:
+        raise WriteRace from error
+    except DBAPIError as error:
+        if getattr(error.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+            raise WriteRace from error
+        raise
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from app.keys.router import router as keys_router
 from app.operations.access_log import AccessLogMiddleware
 from app.operations.body_limit import BodySizeLimitMiddleware
 from app.operations.router import router as operations_router
+from app.operations.unexpected_errors import UnexpectedErrorMiddleware
 from app.problems import (
     ServiceUnavailable,
     add_problem_schema,
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization"],
             allow_credentials=False,
         )
+    app.add_middleware(UnexpectedErrorMiddleware)  # innermost: see its docstring
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(AccessLogMiddleware)
     return app

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -18,12 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.routing import Match
 
-from app.operations.access_log import route_template
-
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_PREFIX = "/problems/"
-
-logger = logging.getLogger("touchpoint.errors")
 
 
 @dataclass(frozen=True)
@@ -231,16 +226,9 @@ def install_problem_handlers(app: FastAPI) -> None:
             return _generic(exc.status_code, detail or "Error")
         return problem_response(problem)
 
-    async def on_unexpected(request: Request, exc: Exception) -> Response:
-        # The route template, not the path: paths carry respondent ids and link tokens.
-        route = route_template(request.scope)
-        logger.error("unhandled error on %s %s", request.method, route, exc_info=exc)
-        return problem_response(ProblemError("An unexpected error happened; it has been logged."))
-
     app.add_exception_handler(ProblemError, on_problem)
     app.add_exception_handler(RequestValidationError, on_validation)
     app.add_exception_handler(StarletteHTTPException, on_http)
-    app.add_exception_handler(Exception, on_unexpected)
 
 
 _DEFAULT_DETAILS = {

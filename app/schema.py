@@ -17,6 +17,10 @@ from app.db import Database
 _MIGRATION_LOCK = 7_312_026
 
 
+class MigrationsNotFound(RuntimeError):
+    pass
+
+
 def migrations_dir() -> Path:
     """The repository's migrations/ (an install from a checkout, or the Docker image)."""
     for candidate in (
@@ -25,7 +29,10 @@ def migrations_dir() -> Path:
     ):
         if (candidate / "env.py").is_file():
             return candidate
-    raise RuntimeError("migrations/ not found next to the app package or in the current folder")
+    raise MigrationsNotFound(
+        "migrations/ is neither next to the app package nor in the current folder: "
+        "run touchpoint from the folder that holds migrations/ (the Docker image's WORKDIR)"
+    )
 
 
 def alembic_config() -> Config:

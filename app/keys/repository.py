@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.keys.models import ApiKey
@@ -23,6 +23,16 @@ async def get(session: AsyncSession, key_id: str) -> ApiKey | None:
 async def list_all(session: AsyncSession) -> Sequence[ApiKey]:
     result = await session.scalars(select(ApiKey).order_by(ApiKey.created_at, ApiKey.id))
     return result.all()
+
+
+# Any fixed number: every replica agrees on it (SQLite serialises writers by itself).
+_FIRST_KEY_LOCK = 7_312_027
+
+
+async def lock_for_first_key(session: AsyncSession) -> None:
+    """Hold a transaction-long lock so that only one starter creates the first key."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text(f"SELECT pg_advisory_xact_lock({_FIRST_KEY_LOCK})"))
 
 
 async def count(session: AsyncSession) -> int:

@@ -158,6 +158,7 @@ async def revoke(db: Database, cache: KeyCache, key_id: str) -> KeyRead:
 async def create_first_admin_key(db: Database) -> KeyCreated | None:
     """An all-scopes key when the database has none yet, so a new install can be used."""
     async with db.writers() as session, session.begin():
+        await repository.lock_for_first_key(session)  # replicas starting together make one
         if await repository.count(session):
             return None
         request = KeyCreate(name="first admin key", kind=KeyKind.SECRET, scopes=list(Scope))

@@ -21,7 +21,6 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import DriverStatement, sqlite_timestamp
@@ -57,10 +56,6 @@ ListPosition = tuple[datetime, uuid.UUID]
 _IN_CHUNK = 500
 
 
-class IdempotencyRace(Exception):
-    """Another process stored one of these idempotency keys after we looked: look again."""
-
-
 def _insert(dialect: Dialect) -> DriverStatement:
     if dialect.name not in _inserts:
         _inserts[dialect.name] = DriverStatement.compile(insert(TABLE), dialect, _COLUMNS)
@@ -79,10 +74,7 @@ async def insert_many(connection: AsyncConnection, items: Sequence[NewResponse])
         rows = [_sqlite_row(item) for item in items]
     else:
         rows = [_postgresql_row(item) for item in items]
-    try:
-        await connection.exec_driver_sql(statement.sql, rows)
-    except IntegrityError as error:
-        raise IdempotencyRace from error
+    await connection.exec_driver_sql(statement.sql, rows)
 
 
 def _postgresql_row(item: NewResponse) -> tuple[Any, ...]:

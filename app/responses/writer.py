@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.db import Database
+from app.db import Database, WriteRace, races_are_retryable
 from app.responses import repository
 from app.responses.idempotency import judge
 from app.responses.records import NewResponse, Outcome
@@ -21,7 +21,7 @@ from app.scores.rollup import RollupKey, count_deltas, rollup_key
 
 logger = logging.getLogger("touchpoint.ingest")
 
-# A unique-key race with another process (PostgreSQL): the retry sees the winner's row.
+# A race with another process (a unique key, a deadlock): the retry sees the winner's row.
 _ATTEMPTS = 3
 
 
@@ -95,7 +95,7 @@ class GroupCommitWriter:
         for attempt in range(1, _ATTEMPTS + 1):
             try:
                 return await store(self._db, items)
-            except repository.IdempotencyRace:
+            except WriteRace:
                 if attempt == _ATTEMPTS:
                     raise
         raise AssertionError("unreachable")
@@ -104,7 +104,7 @@ class GroupCommitWriter:
 async def store(db: Database, items: Sequence[NewResponse]) -> list[Outcome]:
     """One transaction: judge retries, insert the new rows, count them. Commits."""
     keys = [item.stored.idempotency_key for item in items if item.stored.idempotency_key]
-    async with db.write_engine.begin() as connection:
+    async with races_are_retryable(), db.write_engine.begin() as connection:
         known = await repository.find_by_idempotency_keys(connection, keys) if keys else {}
         outcomes, to_insert = judge(items, known)
         await repository.insert_many(connection, to_insert)

@@ -44,19 +44,8 @@ async def test_the_first_start_prints_the_key_once_and_a_restart_prints_none(
 async def test_two_servers_starting_at_once_on_an_empty_database_print_one_key(
     fresh_database: FreshDatabase,
     launcher: Launcher,
-    e2e_backend: str,
-    request: pytest.FixtureRequest,
 ) -> None:
     """Two replicas deployed together: one admin key between them, not one each."""
-    if e2e_backend == "postgresql":
-        request.applymarker(
-            pytest.mark.xfail(
-                reason="app/keys/service.py create_first_admin_key counts then inserts with "
-                "no lock: on PostgreSQL both starters can see no key and each make one "
-                "(about 1 run in 4 here); remove this mark with the fix",
-                strict=False,
-            )
-        )
     database = fresh_database("together")
     servers = await asyncio.gather(*(asyncio.to_thread(launcher.start, database) for _ in range(2)))
     keys = [server.admin_key for server in servers if server.admin_key is not None]
