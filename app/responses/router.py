@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Header, Query, Request
 from starlette.responses import Response, StreamingResponse
 
 from app.deps import (
@@ -18,11 +18,18 @@ from app.deps import (
     json_response,
 )
 from app.fields import Timestamp
-from app.problems import Forbidden, Unauthenticated, ValidationFailed, problem_responses
-from app.responses import export, service
+from app.problems import (
+    Forbidden,
+    Unauthenticated,
+    UnsupportedMediaType,
+    ValidationFailed,
+    problem_responses,
+    require_json,
+)
+from app.responses import batch, export, service
 from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
 from app.responses.schemas import (
-    BatchCreate,
+    MAX_BATCH,
     BatchResult,
     ResponseCreate,
     ResponseCreated,
@@ -44,6 +51,27 @@ IdempotencyHeader = Annotated[
 ]
 AUTH_PROBLEMS = (Unauthenticated, Forbidden)
 DEFAULT_PAGE = 100
+BATCH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "title": "BatchCreate",
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["responses"],
+                "properties": {
+                    "responses": {
+                        "type": "array",
+                        "minItems": 1,
+                        "maxItems": MAX_BATCH,
+                        "items": {"$ref": "#/components/schemas/ResponseCreate"},
+                    }
+                },
+            }
+        }
+    },
+}
 
 
 @router.post(
@@ -81,16 +109,19 @@ async def create_response(
     "/batch",
     response_model=BatchResult,
     summary="Record up to 1000 answers, each judged on its own",
-    responses=problem_responses(*AUTH_PROBLEMS, ValidationFailed),
+    # The body is read raw and validated in one call (see app/responses/batch.py).
+    openapi_extra={"requestBody": BATCH_BODY},
+    responses=problem_responses(*AUTH_PROBLEMS, UnsupportedMediaType, ValidationFailed),
 )
 async def create_batch(
-    body: BatchCreate,
+    request: Request,
     caller: ResponsesWriter,
     ingest: IngestDep,
     idempotency_key: IdempotencyHeader = None,
 ) -> Response:
-    results = await service.create_batch(ingest, caller, body.responses, idempotency_key)
-    return json_response({"results": [r.model_dump(exclude_none=True) for r in results]})
+    require_json(request)
+    results = await batch.create(ingest, caller, await request.body(), idempotency_key)
+    return json_response({"results": results})
 
 
 @router.get(

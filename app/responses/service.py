@@ -4,37 +4,28 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
-from pydantic import ValidationError
 
 from app.db import Database
 from app.keys.scopes import Scope
 from app.keys.service import Principal
 from app.keys.tokens import KeyKind
-from app.problems import FieldError, Unauthenticated, ValidationFailed, field_errors
+from app.problems import FieldError, Unauthenticated, ValidationFailed
 from app.respondents.hashing import RespondentHasher
 from app.responses import repository
 from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
 from app.responses.followup import FollowupTokens
 from app.responses.records import NewResponse, Outcome, StoredResponse
 from app.responses.schemas import (
-    MAX_BATCH,
-    MAX_IDEMPOTENCY_KEY,
-    BatchItemError,
-    BatchItemResult,
     Channel,
     ResponseCreate,
 )
 from app.responses.writer import GroupCommitWriter
 
 FORCED_CHANNEL = {KeyKind.PUBLISHABLE: Channel.WEB, KeyKind.KIOSK: Channel.KIOSK}
-# A batch's Idempotency-Key becomes `<key>:<index>` per item, which must still fit the column.
-MAX_BATCH_HEADER_KEY = MAX_IDEMPOTENCY_KEY - len(f":{MAX_BATCH - 1}")
 
 
 @dataclass(frozen=True)
@@ -50,7 +41,7 @@ class Ingest:
 async def create_one(
     ingest: Ingest, caller: Principal, body: ResponseCreate, header_key: str | None
 ) -> Outcome:
-    item = prepare(body, caller, ingest.hasher, _now(), header_key)
+    item = prepare(body, caller, ingest.hasher, now(), header_key)
     [outcome] = await ingest.writer.write([item])
     if outcome.status == "conflict":
         raise IdempotencyKeyReused(
@@ -58,41 +49,6 @@ async def create_one(
             "use a new key for a new answer."
         )
     return outcome
-
-
-async def create_batch(
-    ingest: Ingest, caller: Principal, raw_items: Sequence[Any], header_key: str | None
-) -> list[BatchItemResult]:
-    """Valid items are stored even when others are not; every item gets a result, in order."""
-    if header_key and len(header_key) > MAX_BATCH_HEADER_KEY:
-        raise _rejected(
-            "Idempotency-Key",
-            f"at most {MAX_BATCH_HEADER_KEY} characters on a batch (`:<index>` is appended)",
-        )
-    received_at = _now()
-    results: list[BatchItemResult | None] = []
-    valid: list[tuple[int, NewResponse]] = []
-    for index, raw in enumerate(raw_items):
-        item_key = f"{header_key}:{index}" if header_key and not _own_key(raw) else None
-        try:
-            body = ResponseCreate.model_validate(raw)
-            valid.append((index, prepare(body, caller, ingest.hasher, received_at, item_key)))
-            results.append(None)
-        except ValidationError as error:
-            results.append(_invalid(index, field_errors(error.errors())))
-        except ValidationFailed as error:
-            results.append(_invalid(index, error.errors))
-    outcomes = await ingest.writer.write([item for _, item in valid]) if valid else []
-    for (index, _), outcome in zip(valid, outcomes, strict=True):
-        results[index] = BatchItemResult(
-            index=index, status=outcome.status, id=str(outcome.response.id)
-        )
-    return [result for result in results if result is not None]
-
-
-def _own_key(raw: Any) -> bool:
-    """An item that names its own idempotency key keeps it over the batch header's."""
-    return isinstance(raw, dict) and raw.get("idempotency_key") is not None
 
 
 def prepare(
@@ -133,18 +89,18 @@ def _channel_and_location(body: ResponseCreate, caller: Principal) -> tuple[str,
     forced = FORCED_CHANNEL.get(caller.kind)
     if forced is not None:
         if "channel" in body.model_fields_set and body.channel is not forced:
-            raise _rejected("channel", f"{caller.kind} keys write the {forced} channel only")
+            raise rejected("channel", f"{caller.kind} keys write the {forced} channel only")
         channel = forced.value
     if caller.location is not None:
         if location is not None and location != caller.location:
-            raise _rejected("location", f"this key is bound to location {caller.location!r}")
+            raise rejected("location", f"this key is bound to location {caller.location!r}")
         location = caller.location
     return channel, location
 
 
 def _idempotency_key(in_body: str | None, in_header: str | None) -> str | None:
     if in_body and in_header and in_body != in_header:
-        raise _rejected("idempotency_key", "differs from the Idempotency-Key header")
+        raise rejected("idempotency_key", "differs from the Idempotency-Key header")
     return in_body or in_header
 
 
@@ -168,19 +124,11 @@ def _fingerprint(
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def _rejected(field: str, message: str) -> ValidationFailed:
+def rejected(field: str, message: str) -> ValidationFailed:
     return ValidationFailed("See `errors` for what to fix.", errors=[FieldError(field, message)])
 
 
-def _invalid(index: int, errors: Sequence[FieldError]) -> BatchItemResult:
-    return BatchItemResult(
-        index=index,
-        status="invalid",
-        errors=[BatchItemError(field=e.field, message=e.message) for e in errors],
-    )
-
-
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
@@ -216,7 +164,7 @@ async def set_comment(
         caller.require_secret()
         caller.require(Scope.RESPONSES_WRITE)
     async with ingest.db.write_engine.begin() as connection:
-        updated = await repository.update_comment(connection, response_id, comment, _now())
+        updated = await repository.update_comment(connection, response_id, comment, now())
     if updated is None:
         raise ResponseNotFound(f"No response has the id {response_id}.")
     return updated
