@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import orjson
+from uuid_utils.compat import uuid7
 
 from app.db import Database
 from app.keys.scopes import Scope
@@ -65,7 +66,8 @@ def prepare(
         body.responded_at.astimezone(UTC).replace(microsecond=0) if body.responded_at else None
     )
     stored = StoredResponse(
-        id=uuid.uuid4(),
+        # Time-ordered: new rows land at the end of the id index instead of anywhere in it.
+        id=uuid7(),
         metric=body.metric.value,
         score=body.score,
         comment=body.comment,
