@@ -5,7 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BeforeValidator, Field, PlainSerializer, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    PlainSerializer,
+    StringConstraints,
+)
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
 
@@ -14,6 +21,17 @@ Slug = Annotated[
     StringConstraints(pattern=SLUG_PATTERN),
     Field(description="Lower-case slug: `[a-z0-9][a-z0-9._-]{0,63}`", examples=["checkout"]),
 ]
+
+
+def _reject_nul(text: str) -> str:
+    # PostgreSQL text cannot hold U+0000; refuse it everywhere so both databases agree.
+    if "\x00" in text:
+        raise ValueError("may not contain the NUL character (U+0000)")
+    return text
+
+
+NoNul = AfterValidator(_reject_nul)
+EARLIEST_YEAR, LATEST_YEAR = 1000, 9000
 
 
 def format_timestamp(value: datetime) -> str:
@@ -40,9 +58,17 @@ def _has_offset(text: str) -> bool:
     return tail.endswith(("Z", "z")) or "+" in tail or "-" in tail
 
 
+def _calendar_range(value: datetime) -> datetime:
+    # Far enough from year 1 and 9999 that window arithmetic cannot overflow.
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise ValueError(f"timestamps lie between the years {EARLIEST_YEAR} and {LATEST_YEAR}")
+    return value
+
+
 Timestamp = Annotated[
     AwareDatetime,
     BeforeValidator(_iso_text_with_offset),
+    AfterValidator(_calendar_range),
     PlainSerializer(format_timestamp, return_type=str),
     Field(examples=["2026-11-20T14:03:11Z"]),
 ]

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from app.fields import Slug, Timestamp
+from app.fields import NoNul, Slug, Timestamp
 from app.keys.origins import normalize_origin
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
@@ -16,7 +16,7 @@ WRITE_ONLY_KINDS = (KeyKind.PUBLISHABLE, KeyKind.KIOSK)
 class KeyCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
+    name: Annotated[str, NoNul] = Field(min_length=1, max_length=100)
     kind: KeyKind = KeyKind.SECRET
     scopes: list[Scope] = Field(default_factory=list, max_length=4)
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)

@@ -14,7 +14,7 @@ from pydantic import (
     field_validator,
 )
 
-from app.fields import Slug, Timestamp
+from app.fields import NoNul, Slug, Timestamp
 from app.scoring.metrics import SCALE, Metric
 
 MAX_FUTURE = timedelta(minutes=5)
@@ -24,14 +24,17 @@ MAX_BATCH = 1000
 MAX_COMMENT = 5000
 MAX_IDEMPOTENCY_KEY = 255
 
-PropertyKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-PropertyValue = Annotated[str, StringConstraints(max_length=256)]
+PropertyKey = Annotated[str, StringConstraints(min_length=1, max_length=64), NoNul]
+PropertyValue = Annotated[str, StringConstraints(max_length=256), NoNul]
 Locale = Annotated[
     str,
     StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$", max_length=35),
     Field(examples=["pl", "en-GB"]),
 ]
-IdempotencyKey = Annotated[str, StringConstraints(min_length=1, max_length=MAX_IDEMPOTENCY_KEY)]
+RespondentId = Annotated[str, StringConstraints(min_length=1, max_length=255), NoNul]
+IdempotencyKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_IDEMPOTENCY_KEY), NoNul
+]
 
 
 class Channel(StrEnum):
@@ -49,12 +52,12 @@ class ResponseCreate(BaseModel):
 
     metric: Metric
     score: StrictInt = Field(description="On the metric's scale: NPS 0–10, CES 1–7, CSAT 1–5")
-    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = None
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT), NoNul] | None = None
     survey: Slug = "default"
     touchpoint: Slug | None = None
     channel: Channel = Channel.API
     location: Slug | None = None
-    respondent: Annotated[str, StringConstraints(min_length=1, max_length=255)] | None = Field(
+    respondent: RespondentId | None = Field(
         default=None, description="External id; write-only, stored as a keyed hash"
     )
     properties: dict[PropertyKey, PropertyValue] = Field(default_factory=dict, max_length=20)
@@ -124,7 +127,7 @@ class ResponsePatch(BaseModel):
         default=None, max_length=512, description="Instead of a secret key: see `ResponseCreated`"
     )
 
-    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT)] | None = Field(
+    comment: Annotated[str, StringConstraints(max_length=MAX_COMMENT), NoNul] | None = Field(
         description="The follow-up answer; null removes it"
     )
 

@@ -91,6 +91,7 @@ def _cached(request: Request, body: dict[str, Any], window: Any) -> Response:
     content = orjson.dumps(body)
     etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
     headers = {"ETag": etag, "Cache-Control": f"private, max-age={timing.cache_seconds(window)}"}
-    if etag in request.headers.get("if-none-match", ""):
+    if_none_match = request.headers.get("if-none-match", "")
+    if if_none_match.strip() == "*" or etag in if_none_match:
         return Response(status_code=304, headers=headers)
     return Response(content, media_type="application/json", headers=headers)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from app.problems import FieldError, ValidationFailed
 from app.scoring import MAX_WINDOW, Interval, default_series_since, parse_window, series_points
@@ -45,10 +46,21 @@ def score_range(
 
 
 def time_zone(name: str) -> ZoneInfo:
+    """An IANA zone by its name; not the host's own clock settings (``localtime``)."""
+    if name not in _iana_zones():
+        raise _invalid("tz", f"unknown IANA time zone {name!r}, e.g. Europe/Warsaw")
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as error:
         raise _invalid("tz", f"unknown IANA time zone {name!r}") from error
+
+
+@cache
+def _iana_zones() -> frozenset[str]:
+    # Some systems list their own clock settings among the zones: those are not IANA names.
+    host_specific = {"localtime", "posixrules", "Factory"}
+    names = {name for name in available_timezones() if not name.startswith(("posix/", "right/"))}
+    return frozenset(names - host_specific) | {"UTC"}
 
 
 def series_range(

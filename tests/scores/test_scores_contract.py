@@ -249,6 +249,9 @@ async def test_an_unchanged_answer_is_a_304(api: httpx.AsyncClient, path: str) -
     assert changed.headers["etag"] != etag
     assert changed.json()["points" if path.endswith("series") else "overall"]
 
+    anything = await api.get(path, params=params, headers={"If-None-Match": "*"})
+    assert anything.status_code == 304
+
 
 async def test_the_default_series_has_thirty_local_days(api: httpx.AsyncClient) -> None:
     """docs/scoring.md: 30 Warsaw days before 2026-11-22T10:15Z, over a clock change."""
