@@ -72,7 +72,8 @@ def _group_key(row: Any, group_by: str | None) -> GroupKey:
 
 
 def _counts(row: Any) -> Counts:
-    return tuple(int(getattr(row, name) or 0) for name in SCALE_COLUMNS)
+    """The sums, which every rollup query selects last (SUM is NULL over no rows)."""
+    return tuple(int(value or 0) for value in row[-len(SCALE_COLUMNS) :])
 
 
 async def totals(

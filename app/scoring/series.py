@@ -9,10 +9,16 @@ partial edge hours, in O(hours + points + raw rows).
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import accumulate
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from app.scoring.counts import EMPTY_COUNTS, Counts, add_counts, counts_from_scores
+from app.scoring.counts import (
+    EMPTY_COUNTS,
+    Counts,
+    add_counts,
+    counts_from_scores,
+)
 from app.scoring.hours import HOUR, WindowPlan, as_utc, floor_hour, plan_window
 
 Interval = Literal["hour", "day", "week"]
@@ -157,12 +163,13 @@ def plan_series(points: Sequence[datetime], window: timedelta) -> SeriesPlan:
 
 def _prefix_sums(plan: SeriesPlan, hourly: Mapping[datetime, Counts]) -> list[Counts]:
     """prefix[i] = counts of the rollup hours [hours_from, hours_from + i hours)."""
-    prefix = [EMPTY_COUNTS]
-    hour = plan.hours_from
-    while hour < plan.hours_to:
-        prefix.append(add_counts(prefix[-1], hourly.get(hour, EMPTY_COUNTS)))
-        hour += HOUR
-    return prefix
+    hours = (plan.hours_to - plan.hours_from) // HOUR
+    per_hour = [hourly.get(plan.hours_from + i * HOUR, EMPTY_COUNTS) for i in range(hours)]
+    if not per_hour:
+        return [EMPTY_COUNTS]
+    # Running totals column by column (C-level accumulate), then back to one tuple per hour.
+    running = [list(accumulate(column, initial=0)) for column in zip(*per_hour, strict=True)]
+    return list(zip(*running, strict=True))
 
 
 def series_counts(
