@@ -4,8 +4,15 @@ from app.db import Base
 from app.instance.models import InstanceSecret
 from app.keys.models import ApiKey
 from app.responses.models import SurveyResponse
-from app.scores.models import HourlyCounts
+from app.scores.models import DimensionCounts, HourlyCounts
 
 metadata = Base.metadata
 
-__all__ = ["ApiKey", "HourlyCounts", "InstanceSecret", "SurveyResponse", "metadata"]
+__all__ = [
+    "ApiKey",
+    "DimensionCounts",
+    "HourlyCounts",
+    "InstanceSecret",
+    "SurveyResponse",
+    "metadata",
+]

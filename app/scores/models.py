@@ -39,3 +39,35 @@ class HourlyCounts(Base):
     c8: Mapped[int] = mapped_column(Integer, default=0)
     c9: Mapped[int] = mapped_column(Integer, default=0)
     c10: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# The dimension of a DimensionCounts row; TOTAL rows count every answer of the hour.
+TOTAL = ""
+DIMENSIONS = ("survey", "touchpoint", "channel", "location")
+
+
+class DimensionCounts(Base):
+    """Answers per score value, per UTC hour and ONE dimension value (or in total).
+
+    Derived from the same deltas as HourlyCounts, in the same transaction. A score with
+    no filter, or a filter or grouping on one dimension, reads one row per hour (per
+    group) here, however many combinations of dimensions the answers spread over.
+    """
+
+    __tablename__ = "dimension_counts"
+
+    metric: Mapped[str] = mapped_column(String(8), primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
+    hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    value: Mapped[str] = mapped_column(String(64), primary_key=True)
+    c0: Mapped[int] = mapped_column(Integer, default=0)
+    c1: Mapped[int] = mapped_column(Integer, default=0)
+    c2: Mapped[int] = mapped_column(Integer, default=0)
+    c3: Mapped[int] = mapped_column(Integer, default=0)
+    c4: Mapped[int] = mapped_column(Integer, default=0)
+    c5: Mapped[int] = mapped_column(Integer, default=0)
+    c6: Mapped[int] = mapped_column(Integer, default=0)
+    c7: Mapped[int] = mapped_column(Integer, default=0)
+    c8: Mapped[int] = mapped_column(Integer, default=0)
+    c9: Mapped[int] = mapped_column(Integer, default=0)
+    c10: Mapped[int] = mapped_column(Integer, default=0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
@@ -15,65 +16,111 @@ from app.db import DriverStatement, driver_value
 from app.responses.filters import ResponseFilter
 from app.responses.models import SurveyResponse
 from app.responses.repository import dimension_conditions
-from app.scores.models import SCALE_COLUMNS, HourlyCounts
-from app.scores.rollup import RollupKey
+from app.scores.models import SCALE_COLUMNS, TOTAL, DimensionCounts, HourlyCounts
+from app.scores.rollup import RollupKey, dimension_deltas
 from app.scoring import HOUR, Counts
 
-_KEY_COLUMNS = ("metric", "hour", "survey", "touchpoint", "channel", "location")
-_upserts: dict[str, DriverStatement] = {}
+_COMBINATION_KEYS = ("metric", "hour", "survey", "touchpoint", "channel", "location")
+_DIMENSION_KEYS = ("metric", "dimension", "hour", "value")
+_COMBINATIONS = cast(Table, HourlyCounts.__table__)
+_BY_DIMENSION = cast(Table, DimensionCounts.__table__)
+_RESPONSES = cast(Table, SurveyResponse.__table__)
+_OR_CHUNK = 100
+_upserts: dict[tuple[str, str], DriverStatement] = {}
+
+# A group's key: the value of the group_by dimension, None when absent (or no group_by).
+GroupKey = str | None
 
 
-def _upsert(dialect: Dialect) -> DriverStatement:
+def _upsert(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> DriverStatement:
     """INSERT … ON CONFLICT DO UPDATE SET cN = cN + excluded.cN, same text on both dialects."""
-    if dialect.name not in _upserts:
-        table = cast(Table, HourlyCounts.__table__)
+    cached = (dialect.name, table.name)
+    if cached not in _upserts:
         insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
         statement = insert(table)
         statement = statement.on_conflict_do_update(
-            index_elements=list(_KEY_COLUMNS),
+            index_elements=list(keys),
             set_={name: table.c[name] + statement.excluded[name] for name in SCALE_COLUMNS},
         )
-        _upserts[dialect.name] = DriverStatement.compile(
-            statement, dialect, [*_KEY_COLUMNS, *SCALE_COLUMNS]
-        )
-    return _upserts[dialect.name]
+        _upserts[cached] = DriverStatement.compile(statement, dialect, [*keys, *SCALE_COLUMNS])
+    return _upserts[cached]
 
 
 async def add_counts(
     connection: AsyncConnection, deltas: Mapping[RollupKey, Sequence[int]]
 ) -> None:
-    """Apply count changes. Rows go in key order so concurrent writers cannot deadlock."""
+    """Apply count changes to both rollups, in the caller's transaction.
+
+    Rows go in key order, combinations first, so concurrent writers cannot deadlock.
+    """
     if not deltas:
         return
-    statement = _upsert(connection.dialect)
     dialect = connection.dialect.name
-    rows = [
-        (metric, driver_value(dialect, hour), *dimensions, *deltas[key])
-        for key in sorted(deltas)
-        for metric, hour, *dimensions in (key,)
-    ]
-    await connection.exec_driver_sql(statement.sql, rows)
+    combinations = _upsert(connection.dialect, _COMBINATIONS, _COMBINATION_KEYS)
+    await connection.exec_driver_sql(
+        combinations.sql,
+        [
+            (metric, driver_value(dialect, hour), *values, *deltas[key])
+            for key in sorted(deltas)
+            for metric, hour, *values in (key,)
+        ],
+    )
+    derived = dimension_deltas(deltas)
+    by_dimension = _upsert(connection.dialect, _BY_DIMENSION, _DIMENSION_KEYS)
+    await connection.exec_driver_sql(
+        by_dimension.sql,
+        [
+            (metric, dimension, driver_value(dialect, hour), value, *derived[key])
+            for key in sorted(derived)
+            for metric, dimension, hour, value in (key,)
+        ],
+    )
 
 
-# A group's key: the value of the group_by dimension, None when absent (or no group_by).
-GroupKey = str | None
-_HOURLY = HourlyCounts.__table__
-_RESPONSES = SurveyResponse.__table__
-_SUMS = [func.sum(_HOURLY.c[name]).label(name) for name in SCALE_COLUMNS]
-_OR_CHUNK = 100
+@dataclass(frozen=True)
+class _Source:
+    """Where a score's whole hours are read: the smallest rollup that can answer it."""
+
+    table: Table
+    conditions: tuple[ColumnElement[bool], ...]
+    group: tuple[Any, ...]  # the labelled group key column, or nothing
 
 
-def _group_column(table: Any, group_by: str | None) -> list[Any]:
-    return [table.c[group_by].label("group_key")] if group_by else []
+def _source(query: ResponseFilter, group_by: str | None) -> _Source:
+    """Per-dimension rows when at most one dimension is filtered or grouped on."""
+    involved = {name for name, values in query.dimension_values().items() if values}
+    involved |= {group_by} if group_by else set()
+    if len(involved) > 1:
+        group = (_COMBINATIONS.c[group_by].label("group_key"),) if group_by else ()
+        return _Source(_COMBINATIONS, tuple(dimension_conditions(_COMBINATIONS.c, query)), group)
+    table = _BY_DIMENSION
+    conditions = [table.c.metric == query.metric]
+    if not involved:
+        conditions.append(table.c.dimension == TOTAL)
+        return _Source(table, tuple(conditions), ())
+    (name,) = involved
+    conditions.append(table.c.dimension == name)
+    if values := query.dimension_values()[name]:
+        conditions.append(table.c.value.in_(values))
+    group = (table.c.value.label("group_key"),) if group_by else ()
+    return _Source(table, tuple(conditions), group)
 
 
 def _group_key(row: Any, group_by: str | None) -> GroupKey:
-    return (row.group_key or None) if group_by else None  # rollup keeps absent as ""
+    return (row.group_key or None) if group_by else None  # rollups keep absent as ""
 
 
 def _counts(row: Any) -> Counts:
     """The sums, which every rollup query selects last (SUM is NULL over no rows)."""
     return tuple(int(value or 0) for value in row[-len(SCALE_COLUMNS) :])
+
+
+def _sums(table: Table) -> list[Any]:
+    return [func.sum(table.c[name]).label(name) for name in SCALE_COLUMNS]
+
+
+def _hour_range(table: Table, hours: tuple[datetime, datetime]) -> ColumnElement[bool]:
+    return and_(table.c.hour >= hours[0], table.c.hour < hours[1])
 
 
 async def totals(
@@ -85,11 +132,11 @@ async def totals(
     """Counts over the whole rollup hours [from, to), per group."""
     if hours[0] >= hours[1]:
         return {}
-    group = _group_column(_HOURLY, group_by)
+    source = _source(query, group_by)
     statement = (
-        select(*group, *_SUMS)
-        .where(_hour_range(hours), *dimension_conditions(_HOURLY.c, query))
-        .group_by(*group)
+        select(*source.group, *_sums(source.table))
+        .where(_hour_range(source.table, hours), *source.conditions)
+        .group_by(*source.group)
     )
     result = await connection.execute(statement)
     return {_group_key(row, group_by): _counts(row) for row in result}
@@ -104,12 +151,12 @@ async def hourly(
     """Counts per rollup hour in [from, to), per group."""
     if hours[0] >= hours[1]:
         return {}
-    group = _group_column(_HOURLY, group_by)
-    hour = _HOURLY.c.hour
+    source = _source(query, group_by)
+    hour = source.table.c.hour
     statement = (
-        select(hour, *group, *_SUMS)
-        .where(_hour_range(hours), *dimension_conditions(_HOURLY.c, query))
-        .group_by(hour, *group)
+        select(hour, *source.group, *_sums(source.table))
+        .where(_hour_range(source.table, hours), *source.conditions)
+        .group_by(hour, *source.group)
     )
     found: dict[GroupKey, dict[datetime, Counts]] = {}
     for row in await connection.execute(statement):
@@ -125,7 +172,7 @@ async def edge_rows(
 ) -> dict[GroupKey, list[tuple[datetime, int]]]:
     """Raw (responded_at, score) of the responses in the hours a window only partly covers."""
     found: dict[GroupKey, list[tuple[datetime, int]]] = {}
-    group = _group_column(_RESPONSES, group_by)
+    group = [_RESPONSES.c[group_by].label("group_key")] if group_by else []
     at = _RESPONSES.c.responded_at
     for start in range(0, len(partial_hours), _OR_CHUNK):
         chunk = partial_hours[start : start + _OR_CHUNK]
@@ -136,7 +183,3 @@ async def edge_rows(
         for row in await connection.execute(statement):
             found.setdefault(_group_key(row, group_by), []).append((row.responded_at, row.score))
     return found
-
-
-def _hour_range(hours: tuple[datetime, datetime]) -> ColumnElement[bool]:
-    return and_(_HOURLY.c.hour >= hours[0], _HOURLY.c.hour < hours[1])

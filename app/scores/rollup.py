@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from app.scores.models import NO_VALUE
+from app.scores.models import DIMENSIONS, NO_VALUE, TOTAL
 from app.scoring.windows import floor_hour
 
 # metric, UTC hour, survey, touchpoint, channel, location ("" when absent)
@@ -39,3 +39,25 @@ def count_deltas(entries: Iterable[tuple[RollupKey, int]], sign: int) -> dict[Ro
             counts = deltas[key] = [0] * 11
         counts[score] += sign
     return deltas
+
+
+# metric, dimension ("" for the total), UTC hour, value ("" for the total or when absent)
+DimensionKey = tuple[str, str, datetime, str]
+
+
+def dimension_deltas(deltas: Mapping[RollupKey, Sequence[int]]) -> dict[DimensionKey, list[int]]:
+    """The same changes per single dimension value and in total (see DimensionCounts)."""
+    derived: dict[DimensionKey, list[int]] = {}
+    for (metric, hour, *values), counts in deltas.items():
+        keys = [(metric, TOTAL, hour, NO_VALUE)]
+        keys += [
+            (metric, name, hour, value) for name, value in zip(DIMENSIONS, values, strict=True)
+        ]
+        for key in keys:
+            total = derived.get(key)
+            if total is None:
+                derived[key] = list(counts)
+            else:
+                for index, count in enumerate(counts):
+                    total[index] += count
+    return derived

@@ -79,7 +79,12 @@ def upgrade() -> None:
         sa.Column("location", sa.String(64), nullable=False),
         *(sa.Column(f"c{value}", sa.Integer(), nullable=False) for value in range(11)),
         sa.PrimaryKeyConstraint(
-            "metric", "hour", "survey", "touchpoint", "channel", "location",
+            "metric",
+            "hour",
+            "survey",
+            "touchpoint",
+            "channel",
+            "location",
             name="pk_hourly_counts",
         ),
     )

@@ -19,10 +19,11 @@ from app.config import Settings
 from app.db import Database
 from app.main import create_app
 from app.responses.models import SurveyResponse
-from app.scores.models import SCALE_COLUMNS, HourlyCounts
+from app.scores.models import SCALE_COLUMNS, DimensionCounts, HourlyCounts
 
 RESPONSES = cast(Table, SurveyResponse.__table__)
 HOURLY = cast(Table, HourlyCounts.__table__)
+BY_DIMENSION = cast(Table, DimensionCounts.__table__)
 
 # The contract of every problem these endpoints answer: status and title per type.
 PROBLEMS: dict[str, tuple[int, str]] = {
@@ -135,22 +136,25 @@ def nps(score: int = 9, **fields: Any) -> dict[str, Any]:
 # --- what the database holds ---------------------------------------------------------
 
 
-async def table_contents(db: Database) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
-    """Every row of responses and of hourly_counts, every column, in a stable order."""
+async def table_contents(db: Database) -> list[list[tuple[Any, ...]]]:
+    """Every row of responses and of both rollups, every column, in a stable order."""
+    contents = []
     async with db.engine.connect() as connection:
-        responses = await connection.execute(select(RESPONSES).order_by(RESPONSES.c.id))
-        hourly = await connection.execute(select(HOURLY).order_by(*HOURLY.primary_key.columns))
-        return [tuple(row) for row in responses], [tuple(row) for row in hourly]
+        for table in (RESPONSES, HOURLY, BY_DIMENSION):
+            rows = await connection.execute(select(table).order_by(*table.primary_key.columns))
+            contents.append([tuple(row) for row in rows])
+    return contents
 
 
 @asynccontextmanager
 async def changes_nothing(db: Database) -> AsyncIterator[None]:
-    """The responses and hourly_counts tables are the same after the block as before it."""
+    """The responses table and both rollups are the same after the block as before it."""
     before = await table_contents(db)
     yield
     after = await table_contents(db)
     assert after[0] == before[0], "the responses table changed"
     assert after[1] == before[1], "the hourly_counts table changed"
+    assert after[2] == before[2], "the dimension_counts table changed"
 
 
 async def stored_count(db: Database) -> int:

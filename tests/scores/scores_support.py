@@ -201,6 +201,7 @@ async def clear(db: Database) -> None:
     async with db.write_engine.begin() as connection:
         await connection.execute(text("DELETE FROM responses"))
         await connection.execute(text("DELETE FROM hourly_counts"))
+        await connection.execute(text("DELETE FROM dimension_counts"))
 
 
 async def load(client: httpx.AsyncClient, payloads: Sequence[dict[str, Any]]) -> list[Answer]:

@@ -1,9 +1,11 @@
-"""Scores read whole hours from the hourly rollup and only the edge hours from raw rows.
+"""Scores read whole hours from the hourly rollups and only the edge hours from raw rows.
 
 This documents the design (docs/scoring.md, "Which answers count: windows") by
 tampering with the database behind the service's back: a change to the rollup of a
 whole hour inside the window shows in the score, a change to the rollup of a partial
-edge hour does not, and for raw rows it is the other way round.
+edge hour does not, and for raw rows it is the other way round. A query with no
+filter, or on one dimension, reads the per-dimension rollup; one that filters or
+groups on two or more dimensions reads the rollup per combination of dimensions.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ from sqlalchemy import Table, delete, update
 
 from app.db import Database
 from app.responses.models import SurveyResponse
-from app.scores.models import HourlyCounts
+from app.scores.models import DimensionCounts, HourlyCounts
 
 HOURLY = cast(Table, HourlyCounts.__table__)
+BY_DIMENSION = cast(Table, DimensionCounts.__table__)
 RESPONSES = cast(Table, SurveyResponse.__table__)
 DAY = (2026, 10, 20)
 # The window [10:40:00, 12:40:00): edge hours 10:00 and 12:00, one whole hour 11:00.
@@ -38,10 +41,13 @@ def hour(h: int) -> datetime:
     return datetime(*DAY, h, tzinfo=UTC)
 
 
-async def counted(api: httpx.AsyncClient, since: datetime, until: datetime) -> tuple[int, int]:
+async def counted(
+    api: httpx.AsyncClient, since: datetime, until: datetime, **filters: str
+) -> tuple[int, int]:
     """Responses counted by GET /v1/scores and by the series' final point."""
     score = await api.get(
-        "/v1/scores", params={"metric": "nps", "since": stamp(since), "until": stamp(until)}
+        "/v1/scores",
+        params={"metric": "nps", "since": stamp(since), "until": stamp(until), **filters},
     )
     assert score.status_code == 200, score.text
     window = f"{int((until - since).total_seconds()) // 3600}h"
@@ -53,6 +59,7 @@ async def counted(api: httpx.AsyncClient, since: datetime, until: datetime) -> t
             "window": window,
             "since": stamp(until - timedelta(minutes=1)),
             "until": stamp(until),
+            **filters,
         },
     )
     assert series.status_code == 200, series.text
@@ -61,6 +68,21 @@ async def counted(api: httpx.AsyncClient, since: datetime, until: datetime) -> t
 
 
 async def add_to_rollup(db: Database, at: datetime, promoters: int) -> None:
+    """Tamper with the hour's total row, which queries with no filter read."""
+    async with db.write_engine.begin() as connection:
+        result = await connection.execute(
+            update(BY_DIMENSION)
+            .where(
+                BY_DIMENSION.c.hour == at,
+                BY_DIMENSION.c.metric == "nps",
+                BY_DIMENSION.c.dimension == "",
+            )
+            .values(c10=BY_DIMENSION.c.c10 + promoters)
+        )
+        assert result.rowcount == 1
+
+
+async def add_to_combinations(db: Database, at: datetime, promoters: int) -> None:
     async with db.write_engine.begin() as connection:
         result = await connection.execute(
             update(HOURLY)
@@ -102,6 +124,29 @@ async def test_whole_hours_come_from_the_rollup_and_edges_from_raw_rows(
     await delete_raw(service.db, INSIDE["edge-since"])
     await delete_raw(service.db, INSIDE["edge-until"])
     assert await counted(api, SINCE, UNTIL) == (101, 101)
+
+
+async def test_queries_on_two_dimensions_read_the_rollup_per_combination(
+    service: Service, api: httpx.AsyncClient
+) -> None:
+    tagged = {"survey": "onboarding", "touchpoint": "signup"}
+    answers = [
+        {"metric": "nps", "score": 10, "responded_at": stamp(at), **tagged}
+        for at in INSIDE.values()
+    ]
+    response = await api.post("/v1/responses/batch", json={"responses": answers})
+    assert response.status_code == 200, response.text
+    assert await counted(api, SINCE, UNTIL, **tagged) == (3, 3)
+    assert await counted(api, SINCE, UNTIL, survey="onboarding") == (3, 3)
+
+    await add_to_combinations(service.db, hour(11), 100)
+    assert await counted(api, SINCE, UNTIL, **tagged) == (103, 103)
+    assert await counted(api, SINCE, UNTIL, survey="onboarding") == (3, 3)  # one dimension
+    assert await counted(api, SINCE, UNTIL) == (3, 3)  # no filter
+
+    await add_to_rollup(service.db, hour(11), 7)
+    assert await counted(api, SINCE, UNTIL) == (10, 10)
+    assert await counted(api, SINCE, UNTIL, **tagged) == (103, 103)
 
 
 async def test_rows_read_for_an_edge_hour_but_outside_the_window_make_no_group(
