@@ -1,6 +1,5 @@
 """The one rounding rule of every reported figure: half away from zero."""
 
-import math
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -12,8 +11,10 @@ def round_half_away(value: Fraction | float, places: int = 2) -> float:
     1.005 -> 1.01 although the binary double is slightly below 1.005. Never returns -0.0.
     """
     if isinstance(value, Fraction):
-        scaled = abs(value) * 10**places
-        units = math.floor(scaled + Fraction(1, 2))
-        return float(Fraction(units if value >= 0 else -units, 10**places))
+        # Integer arithmetic: units = floor(|value| * 10^places + 1/2); int / int rounds once.
+        factor: int = 10**places
+        scaled, whole = abs(value.numerator) * factor, value.denominator
+        units = (2 * scaled + whole) // (2 * whole)
+        return (units if value >= 0 else -units) / factor
     quantum = Decimal(1).scaleb(-places)
     return float(Decimal(repr(value)).quantize(quantum, rounding=ROUND_HALF_UP)) + 0.0
