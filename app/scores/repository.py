@@ -111,8 +111,8 @@ def _group_key(row: Any, group_by: str | None) -> GroupKey:
 
 
 def _counts(row: Any) -> Counts:
-    """The sums, which every rollup query selects last (never NULL: grouped rows exist)."""
-    return tuple(row[-len(SCALE_COLUMNS) :])
+    """The sums, which every rollup query selects last (NULL when no row was summed)."""
+    return tuple(value or 0 for value in row[-len(SCALE_COLUMNS) :])
 
 
 def _sums(table: Table) -> list[Any]:
