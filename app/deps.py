@@ -26,22 +26,23 @@ from app.responses.service import Ingest
 _bearer = HTTPBearer(auto_error=False, description="An API key: `tp_sk_…`, `tp_pk_…` or `tp_kk_…`")
 
 
-def _database(request: Request) -> Database:
+# Every dependency is `async def`: FastAPI runs plain functions in a worker thread.
+async def _database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _ingest(request: Request) -> Ingest:
+async def _ingest(request: Request) -> Ingest:
     ingest: Ingest = request.app.state.ingest
     return ingest
 
 
-def _key_cache(request: Request) -> keys_service.KeyCache:
+async def _key_cache(request: Request) -> keys_service.KeyCache:
     cache: keys_service.KeyCache = request.app.state.key_cache
     return cache
 
@@ -111,27 +112,45 @@ SlugQuery = Annotated[
 ]
 
 
+ChannelQuery = Annotated[list[Channel] | None, Query(max_length=5)]
+
+
 @dataclass(frozen=True)
 class DimensionParams:
     """The dimension filters every listing and score endpoint takes."""
 
-    survey: SlugQuery = None
-    touchpoint: SlugQuery = None
-    channel: Annotated[list[Channel] | None, Query(max_length=5)] = None
-    location: SlugQuery = None
+    survey: tuple[str, ...]
+    touchpoint: tuple[str, ...]
+    channel: tuple[str, ...]
+    location: tuple[str, ...]
 
     def to_filter(
         self, metric: str | None, since: datetime | None, until: datetime | None
     ) -> ResponseFilter:
         return ResponseFilter(
             metric=metric,
-            surveys=tuple(self.survey or ()),
-            touchpoints=tuple(self.touchpoint or ()),
-            channels=tuple(channel.value for channel in self.channel or ()),
-            locations=tuple(self.location or ()),
+            surveys=self.survey,
+            touchpoints=self.touchpoint,
+            channels=self.channel,
+            locations=self.location,
             since=since,
             until=until,
         )
 
 
-Dimensions = Annotated[DimensionParams, Depends()]
+# An async function, not the class itself: FastAPI runs plain callables in a thread pool.
+async def _dimensions(
+    survey: SlugQuery = None,
+    touchpoint: SlugQuery = None,
+    channel: ChannelQuery = None,
+    location: SlugQuery = None,
+) -> DimensionParams:
+    return DimensionParams(
+        survey=tuple(survey or ()),
+        touchpoint=tuple(touchpoint or ()),
+        channel=tuple(value.value for value in channel or ()),
+        location=tuple(location or ()),
+    )
+
+
+Dimensions = Annotated[DimensionParams, Depends(_dimensions)]
