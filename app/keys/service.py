@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -59,6 +60,8 @@ class KeyCache:
     entries: dict[str, _Cached] = field(default_factory=dict)
     # When this process last wrote each key's last_used_at: once a minute per key at most.
     recorded: dict[str, datetime] = field(default_factory=dict)
+    # Loads under way: when an entry expires, concurrent requests share one database read.
+    loading: dict[str, asyncio.Future[ApiKey | None]] = field(default_factory=dict)
 
     def get(self, key_id: str) -> _Cached | None:
         entry = self.entries.get(key_id)
@@ -100,10 +103,29 @@ async def _load(db: Database, cache: KeyCache, key_id: str) -> ApiKey | None:
     cached = cache.get(key_id)
     if cached is not None:
         return cached.key
-    async with db.readers() as session:
-        key = await repository.get(session, key_id)
+    shared = cache.loading.get(key_id)
+    if shared is not None:
+        try:
+            return await asyncio.shield(shared)
+        except _SharedLoadFailed:
+            pass  # the request that was loading failed; load for ourselves
+    shared = cache.loading[key_id] = asyncio.get_running_loop().create_future()
+    try:
+        async with db.readers() as session:
+            key = await repository.get(session, key_id)
+    except BaseException:
+        shared.set_exception(_SharedLoadFailed())
+        shared.exception()  # marked as retrieved: no warning when nobody was waiting
+        raise
+    finally:
+        cache.loading.pop(key_id, None)
     cache.put(key_id, key)
+    shared.set_result(key)
     return key
+
+
+class _SharedLoadFailed(Exception):
+    pass
 
 
 async def _record_use(db: Database, cache: KeyCache, key_id: str) -> None:
