@@ -12,7 +12,23 @@ SCALE_COLUMNS = tuple(f"c{value}" for value in range(11))
 NO_VALUE = ""
 
 
-class HourlyCounts(Base):
+class ScaleCounts:
+    """``c0`` … ``c10``: how many answers gave each score value (after the key columns)."""
+
+    c0: Mapped[int] = mapped_column(Integer, default=0)
+    c1: Mapped[int] = mapped_column(Integer, default=0)
+    c2: Mapped[int] = mapped_column(Integer, default=0)
+    c3: Mapped[int] = mapped_column(Integer, default=0)
+    c4: Mapped[int] = mapped_column(Integer, default=0)
+    c5: Mapped[int] = mapped_column(Integer, default=0)
+    c6: Mapped[int] = mapped_column(Integer, default=0)
+    c7: Mapped[int] = mapped_column(Integer, default=0)
+    c8: Mapped[int] = mapped_column(Integer, default=0)
+    c9: Mapped[int] = mapped_column(Integer, default=0)
+    c10: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HourlyCounts(Base, ScaleCounts):
     """Answers per score value, per UTC hour and combination of dimensions.
 
     Written in the same transaction as the responses it counts, so it never disagrees
@@ -28,17 +44,6 @@ class HourlyCounts(Base):
     touchpoint: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel: Mapped[str] = mapped_column(String(8), primary_key=True)
     location: Mapped[str] = mapped_column(String(64), primary_key=True)
-    c0: Mapped[int] = mapped_column(Integer, default=0)
-    c1: Mapped[int] = mapped_column(Integer, default=0)
-    c2: Mapped[int] = mapped_column(Integer, default=0)
-    c3: Mapped[int] = mapped_column(Integer, default=0)
-    c4: Mapped[int] = mapped_column(Integer, default=0)
-    c5: Mapped[int] = mapped_column(Integer, default=0)
-    c6: Mapped[int] = mapped_column(Integer, default=0)
-    c7: Mapped[int] = mapped_column(Integer, default=0)
-    c8: Mapped[int] = mapped_column(Integer, default=0)
-    c9: Mapped[int] = mapped_column(Integer, default=0)
-    c10: Mapped[int] = mapped_column(Integer, default=0)
 
 
 # The dimension of a DimensionCounts row; TOTAL rows count every answer of the hour.
@@ -46,7 +51,7 @@ TOTAL = ""
 DIMENSIONS = ("survey", "touchpoint", "channel", "location")
 
 
-class DimensionCounts(Base):
+class DimensionCounts(Base, ScaleCounts):
     """Answers per score value, per UTC hour and ONE dimension value (or in total).
 
     Derived from the same deltas as HourlyCounts, in the same transaction. A score with
@@ -60,14 +65,3 @@ class DimensionCounts(Base):
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)
     hour: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     value: Mapped[str] = mapped_column(String(64), primary_key=True)
-    c0: Mapped[int] = mapped_column(Integer, default=0)
-    c1: Mapped[int] = mapped_column(Integer, default=0)
-    c2: Mapped[int] = mapped_column(Integer, default=0)
-    c3: Mapped[int] = mapped_column(Integer, default=0)
-    c4: Mapped[int] = mapped_column(Integer, default=0)
-    c5: Mapped[int] = mapped_column(Integer, default=0)
-    c6: Mapped[int] = mapped_column(Integer, default=0)
-    c7: Mapped[int] = mapped_column(Integer, default=0)
-    c8: Mapped[int] = mapped_column(Integer, default=0)
-    c9: Mapped[int] = mapped_column(Integer, default=0)
-    c10: Mapped[int] = mapped_column(Integer, default=0)
