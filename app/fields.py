@@ -36,7 +36,8 @@ EARLIEST_YEAR, LATEST_YEAR = 1000, 9000
 
 def format_timestamp(value: datetime) -> str:
     """UTC, second precision, ``Z`` suffix: how every timestamp leaves this service."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    # isoformat is several times faster than strftime, which matters three times a response.
+    return value.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
 def _iso_text_with_offset(value: object) -> object:
