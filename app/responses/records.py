@@ -52,7 +52,7 @@ class NewResponse:
 
     stored: StoredResponse
     respondent_hash: str | None
-    fingerprint: str
+    fingerprint: str | None  # None without an idempotency key
     key_id: str | None
 
 

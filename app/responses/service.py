@@ -82,7 +82,10 @@ def prepare(
         updated_at=received_at,
         idempotency_key=_idempotency_key(body.idempotency_key, header_key),
     )
-    fingerprint = _fingerprint(stored, respondent_hash, responded_at)
+    # Only a retry under the same key is ever compared with it.
+    fingerprint = (
+        _fingerprint(stored, respondent_hash, responded_at) if stored.idempotency_key else None
+    )
     return NewResponse(stored, respondent_hash, fingerprint, caller.key_id)
 
 
