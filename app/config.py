@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     # Group commit: most responses one transaction may carry.
     max_group_rows: int = Field(default=2000, ge=1)
     cors_origins: list[str] = Field(default_factory=list)
+    # Customer-facing channels (widget, email links, kiosk); limits syntax "N/second|minute|hour".
+    # Counted per process: with W workers on R replicas a client may get up to W×R times this.
+    rate_limit_per_ip: str = "60/minute"
+    rate_limit_per_key: str = "1200/minute"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
 
     @field_validator("database_url")

@@ -12,6 +12,9 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from app import __version__, schema
+from app.channels.email.router import router as email_router
+from app.channels.kiosk.router import router as kiosk_router
+from app.channels.widget.router import router as widget_router
 from app.config import Settings, get_settings
 from app.db import OUTAGE_ERRORS, Database
 from app.instance.service import stored_secret
@@ -35,6 +38,7 @@ from app.responses.router import router as responses_router
 from app.responses.service import Ingest
 from app.responses.writer import GroupCommitWriter
 from app.scores.router import router as scores_router
+from app.surveys.router import router as surveys_router
 
 logger = logging.getLogger("touchpoint")
 
@@ -80,7 +84,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(scores_router)
     app.include_router(respondents_router)
     app.include_router(keys_router)
+    app.include_router(surveys_router)
     app.include_router(operations_router)
+    app.include_router(widget_router)
+    app.include_router(email_router)
+    app.include_router(kiosk_router)
     if active.cors_origins:
         app.add_middleware(
             CORSMiddleware,
