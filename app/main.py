@@ -22,6 +22,7 @@ from app.keys import service as keys_service
 from app.keys.router import router as keys_router
 from app.operations.access_log import AccessLogMiddleware
 from app.operations.body_limit import BodySizeLimitMiddleware
+from app.operations.rate_limits import RateLimit
 from app.operations.router import router as operations_router
 from app.operations.unexpected_errors import UnexpectedErrorMiddleware
 from app.problems import (
@@ -77,6 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Collects NPS, CES and CSAT answers and serves rolling scores people can trust.",
         lifespan=lifespan,
     )
+    # In memory, built here rather than in lifespan: they need no I/O (see rate_limits.py).
+    app.state.ip_limit = RateLimit("ip", active.rate_limit_per_ip)
+    app.state.key_limit = RateLimit("key", active.rate_limit_per_key)
     install_problem_handlers(app)
     _answer_database_outages(app)
     _document_problems(app)

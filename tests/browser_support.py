@@ -85,8 +85,12 @@ def static_site(pages: Mapping[str, str], host: str = "127.0.0.1") -> Iterator[S
         server.server_close()
 
 
-def screenshot_path(name: str) -> Path:
-    """Where screenshots for the README go: docs/img/, kept in the repository."""
-    folder = Path(__file__).resolve().parent.parent / "docs" / "img"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / name
+def screenshot_path(name: str, tmp_path: Path) -> Path:
+    """Where a test's screenshot goes: docs/img/ (shown by the README) when
+    TOUCHPOINT_UPDATE_SCREENSHOTS=1, else the test's temporary folder, so an ordinary
+    run still renders it but leaves the repository untouched."""
+    if os.environ.get("TOUCHPOINT_UPDATE_SCREENSHOTS") == "1":
+        folder = Path(__file__).resolve().parent.parent / "docs" / "img"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / name
+    return tmp_path / name
