@@ -109,7 +109,16 @@ def _timestamp(rng: random.Random, now: datetime) -> str:
     return at.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def item(rng: random.Random, now: datetime) -> dict[str, Any]:
+def _recent_timestamp(rng: random.Random, now: datetime) -> str:
+    # A till's batch: answers of the last few hours, a few of them per hour and store.
+    at = now - timedelta(seconds=rng.randrange(60, RECENT_HOURS * 3600))
+    return at.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+RECENT_HOURS = 6
+
+
+def item(rng: random.Random, now: datetime, recent: bool = False) -> dict[str, Any]:
     survey = _SURVEY(rng)
     metric = _METRIC[survey](rng)
     channel = _CHANNEL(rng)
@@ -118,7 +127,7 @@ def item(rng: random.Random, now: datetime) -> dict[str, Any]:
         "score": _SCORE[metric](rng) + SCORE_BASE[metric],
         "survey": survey,
         "channel": channel,
-        "responded_at": _timestamp(rng, now),
+        "responded_at": (_recent_timestamp if recent else _timestamp)(rng, now),
     }
     touchpoint = _TOUCHPOINT[survey](rng)
     if touchpoint is not None:
@@ -139,13 +148,16 @@ def item(rng: random.Random, now: datetime) -> dict[str, Any]:
     return answer
 
 
-def batch_bodies(count: int, seed: int, now: datetime | None = None) -> list[bytes]:
-    """``count`` answers as ``{"responses": [...]}`` bodies of up to 1000 items each."""
+def batch_bodies(
+    count: int, seed: int, now: datetime | None = None, recent: bool = False
+) -> list[bytes]:
+    """``count`` answers as ``{"responses": [...]}`` bodies of up to 1000 items each;
+    spread over the last year, or with ``recent`` over the last few hours (POS traffic)."""
     rng = random.Random(seed)
     moment = now or datetime.now(UTC)
     bodies: list[bytes] = []
     for chunk in _chunks(count):
-        items = [item(rng, moment) for _ in range(chunk)]
+        items = [item(rng, moment, recent) for _ in range(chunk)]
         bodies.extend(_serialise(items))
     return bodies
 

@@ -95,6 +95,7 @@ class Plan:
     history_small: int
     history_large: int
     batch_extra: int  # responses loaded with 2 workers
+    batch_recent: int  # POS-like answers of the last hours, loaded once per worker count
     warmup_s: int
     duration_s: int
     repeats: int
@@ -102,8 +103,8 @@ class Plan:
     score_warmup: int
 
 
-FULL = Plan("full", 100_000, 1_000_000, 200_000, 2, 10, 3, 100, 10)
-QUICK = Plan("quick", 10_000, 50_000, 20_000, 1, 3, 1, 50, 5)
+FULL = Plan("full", 100_000, 1_000_000, 200_000, 100_000, 2, 10, 3, 100, 10)
+QUICK = Plan("quick", 10_000, 50_000, 20_000, 10_000, 1, 3, 1, 50, 5)
 
 
 # --------------------------------------------------------------------------
@@ -763,6 +764,7 @@ def bench_backend(
     sqlite_path: Path | None,
     db_pid: int | None,
     bodies: list[bytes],
+    recent_bodies: list[list[bytes]],
     small_batches: int,
     large_batches: int,
     bare: dict[int, Server],
@@ -796,6 +798,9 @@ def bench_backend(
         log(f"  database: {out['db']['large']}")
         out["scores"]["large"] = score_latency(service, token, plan)
         out["memory"]["1w after scores"] = memory_mb(service.pid)
+        out["batch"]["1w recent"] = batch_load(
+            service, token, recent_bodies[0], f"1w +{plan.batch_recent:,} recent (POS)", db_pid
+        )
         for variant in ("plain", "key"):
             paired = paired_ingest(
                 wrk, service, bare[1], token, variant, 1, plan, CLIENT_CPU, db_pid
@@ -815,6 +820,9 @@ def bench_backend(
             out["single"][f"2w {variant}"] = paired.summary()
         out["batch"]["2w"] = batch_load(
             service, token, bodies[large_batches:], f"2w +{plan.batch_extra:,}", db_pid
+        )
+        out["batch"]["2w recent"] = batch_load(
+            service, token, recent_bodies[1], f"2w +{plan.batch_recent:,} recent (POS)", db_pid
         )
         out["memory"]["2w after load"] = memory_mb(service.pid)
         log(f"  memory 2w: {out['memory']['2w after load']}")
@@ -1227,6 +1235,9 @@ def main() -> int:
         total = plan.history_large + plan.batch_extra
         bodies = history.batch_bodies(total, seed=20261122)
         sizes = [history.items_in(b) for b in bodies]
+        recent_bodies = [
+            history.batch_bodies(plan.batch_recent, seed=seed, recent=True) for seed in (1, 2)
+        ]
         small_batches = _batches_for(sizes, plan.history_small)
         large_batches = _batches_for(sizes, plan.history_large)
         log(f"  {total:,} responses in {len(bodies)} bodies, largest {max(map(len, bodies)):,} B")
@@ -1269,6 +1280,7 @@ def main() -> int:
                 sqlite_path,
                 db_pid,
                 bodies,
+                recent_bodies,
                 small_batches,
                 large_batches,
                 bare,
