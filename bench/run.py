@@ -399,7 +399,7 @@ def snapshot(rev: str, workdir: Path) -> tuple[Path, str]:
 
 
 def start_service(
-    db_url: str, workers: int, cpus: str, workdir: Path, name: str
+    db_url: str, workers: int, cpus: str | None, workdir: Path, name: str
 ) -> tuple[Server, str | None]:
     env = {**source_env(), "TOUCHPOINT_DATABASE_URL": db_url}
     argv = [

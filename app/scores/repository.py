@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, func, or_, select
+from sqlalchemy import ColumnElement, String, Table, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -153,15 +153,27 @@ async def hourly(
         return {}
     source = _source(query, group_by)
     hour = source.table.c.hour
+    # Hours as the driver gives them: a series reads a thousand or more of these rows, and
+    # SQLAlchemy's per-value conversion (text → datetime → UTC) was a quarter of its cost.
+    raw_hour = type_coerce(hour, String) if connection.dialect.name == "sqlite" else hour
     statement = (
-        select(hour, *source.group, *_sums(source.table))
+        select(raw_hour.label("hour"), *source.group, *_sums(source.table))
         .where(_hour_range(source.table, hours), *source.conditions)
         .group_by(hour, *source.group)
     )
     found: dict[GroupKey, dict[datetime, Counts]] = {}
+    first_count = -len(SCALE_COLUMNS)
     for row in await connection.execute(statement):
-        found.setdefault(_group_key(row, group_by), {})[row.hour] = _counts(row)
+        # Every group sums at least one row of NOT NULL counts: no NULL to replace.
+        counts = tuple(row[first_count:])
+        found.setdefault(_group_key(row, group_by), {})[_utc_hour(row.hour)] = counts
     return found
+
+
+def _utc_hour(value: str | datetime) -> datetime:
+    if isinstance(value, str):  # SQLite keeps SQLAlchemy's "YYYY-MM-DD HH:MM:SS.ffffff" in UTC
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 async def edge_rows(
