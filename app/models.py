@@ -5,6 +5,7 @@ from app.instance.models import InstanceSecret
 from app.keys.models import ApiKey
 from app.responses.models import SurveyResponse
 from app.scores.models import DimensionCounts, HourlyCounts
+from app.surveys.models import Survey
 
 metadata = Base.metadata
 
@@ -13,6 +14,7 @@ __all__ = [
     "DimensionCounts",
     "HourlyCounts",
     "InstanceSecret",
+    "Survey",
     "SurveyResponse",
     "metadata",
 ]

@@ -32,7 +32,7 @@ from app.keys.tokens import KeyKind
 from app.main import create_app
 
 BACKENDS = ("sqlite", "postgresql")
-_EMPTIED_TABLES = ("responses", "hourly_counts", "dimension_counts", "api_keys")
+_EMPTIED_TABLES = ("responses", "hourly_counts", "dimension_counts", "api_keys", "surveys")
 
 
 @pytest.fixture(scope="session")

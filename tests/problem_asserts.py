@@ -19,6 +19,7 @@ TITLES: dict[str, tuple[int, str]] = {
     "forbidden": (403, "This key may not do that"),
     "not-found": (404, "Not found"),
     "key-not-found": (404, "No such API key"),
+    "survey-not-found": (404, "No wording is stored for this survey"),
     "method-not-allowed": (405, "Method not allowed"),
     "idempotency-key-reused": (409, "This idempotency key was used with a different payload"),
     "payload-too-large": (413, "The request body is too large"),

@@ -2,8 +2,8 @@
 
 Built-in texts exist for every metric in English, Polish and Estonian, written as a
 native speaker would say them (Polish in the informal "ty" of Polish shops and without
-gendered forms; Estonian in the polite "teie"). A survey may override the question and
-the follow-up prompt per locale and name its brand (see app/surveys/service.py).
+gendered forms; Estonian in the polite "teie"). A survey may override any of them per
+locale and name its brand (see app/surveys/service.py).
 """
 
 from __future__ import annotations
@@ -36,14 +36,17 @@ class _Texts:
 
 _FOLLOWUP = {
     "en": "What is the main reason for your score?",
-    "pl": "Co jest głównym powodem Twojej oceny?",
-    "et": "Mis on teie hinnangu peamine põhjus?",
+    "pl": "Co najbardziej wpłynęło na Twoją ocenę?",
+    "et": "Mis mõjutas teie hinnangut kõige rohkem?",
 }
 _THANKS = {
     "en": "Thank you for your feedback!",
     "pl": "Dziękujemy za opinię!",
     "et": "Aitäh tagasiside eest!",
 }
+# A brand name is not declined: Polish puts it after "firmę"/"firmy"/"w firmie" and Estonian
+# after "ettevõtet"/"ettevõttega"/"ettevõtte", which take the case instead ("w firmie Żabka",
+# never a wrong "w Żabka"). A survey that wants "w Żabce" sets its own question.
 _TEXTS: dict[str, dict[str, _Texts]] = {
     "nps": {
         "en": _Texts(
@@ -53,16 +56,16 @@ _TEXTS: dict[str, dict[str, _Texts]] = {
             "Extremely likely",
         ),
         "pl": _Texts(
-            "Jak bardzo prawdopodobne jest, że polecisz nas znajomemu lub współpracownikowi?",
-            "Jak bardzo prawdopodobne jest, że polecisz {brand} znajomemu lub współpracownikowi?",
-            "Bardzo mało prawdopodobne",
-            "Bardzo prawdopodobne",
+            "Na ile prawdopodobne jest, że polecisz nas znajomemu lub współpracownikowi?",
+            "Na ile prawdopodobne jest, że polecisz firmę {brand} znajomemu lub współpracownikowi?",
+            "Na pewno nie polecę",
+            "Na pewno polecę",
         ),
         "et": _Texts(
             "Kui tõenäoliselt soovitaksite meid oma sõbrale või kolleegile?",
             "Kui tõenäoliselt soovitaksite ettevõtet {brand} oma sõbrale või kolleegile?",
-            "Väga ebatõenäoliselt",
-            "Väga tõenäoliselt",
+            "Kindlasti ei soovita",
+            "Kindlasti soovitan",
         ),
     },
     "ces": {
@@ -74,13 +77,13 @@ _TEXTS: dict[str, dict[str, _Texts]] = {
         ),
         "pl": _Texts(
             "Jak łatwo było załatwić Twoją sprawę?",
-            "Jak łatwo było załatwić Twoją sprawę w {brand}?",
+            "Jak łatwo było załatwić Twoją sprawę w firmie {brand}?",
             "Bardzo trudno",
             "Bardzo łatwo",
         ),
         "et": _Texts(
-            "Kui lihtne oli teil oma asi ära ajada?",
-            "Kui lihtne oli teil ettevõttes {brand} oma asi ära ajada?",
+            "Kui lihtne oli teil meiega asju ajada?",
+            "Kui lihtne oli teil ettevõttega {brand} asju ajada?",
             "Väga raske",
             "Väga lihtne",
         ),
@@ -94,14 +97,14 @@ _TEXTS: dict[str, dict[str, _Texts]] = {
         ),
         "pl": _Texts(
             "Jak oceniasz naszą obsługę?",
-            "Jak oceniasz obsługę w {brand}?",
+            "Jak oceniasz obsługę w firmie {brand}?",
             "Bardzo źle",
             "Bardzo dobrze",
         ),
         "et": _Texts(
-            "Kui rahul te meie teenindusega olete?",
-            "Kui rahul te ettevõtte {brand} teenindusega olete?",
-            "Väga rahulolematu",
+            "Kui rahul olete meie teenindusega?",
+            "Kui rahul olete ettevõtte {brand} teenindusega?",
+            "Üldse ei ole rahul",
             "Väga rahul",
         ),
     },
@@ -123,18 +126,26 @@ def pick_locale(*preferences: str | None) -> str:
 
 
 def _ranked_tags(header: str) -> Iterable[str]:
+    """Tags by descending q-value (RFC 9110 §12.5.4), ties in header order; q=0 dropped."""
     weighted: list[tuple[float, int, str]] = []
     for position, part in enumerate(header.split(",")):
-        tag, _, params = part.strip().partition(";")
+        tag, *params = (piece.strip() for piece in part.split(";"))
         quality = 1.0
-        if params.strip().startswith("q="):
-            try:
-                quality = float(params.strip()[2:])
-            except ValueError:
-                quality = 0.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip().lower() == "q":
+                quality = _quality(value.strip())
         if tag and quality > 0:
-            weighted.append((-quality, position, tag.strip()))
+            weighted.append((-quality, position, tag))
     return [tag for _, _, tag in sorted(weighted)]
+
+
+def _quality(value: str) -> float:
+    try:
+        quality = float(value)
+    except ValueError:
+        return 0.0
+    return quality if 0.0 <= quality <= 1.0 else 0.0  # NaN fails both comparisons
 
 
 def default_wording(metric: str, locale: str, brand: str | None = None) -> Wording:

@@ -37,6 +37,11 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope | None] = {
     ("POST", "/v1/keys"): Scope.ADMIN,
     ("GET", "/v1/keys"): Scope.ADMIN,
     ("DELETE", "/v1/keys/{key_id}"): Scope.ADMIN,
+    ("PUT", "/v1/surveys/{survey}"): Scope.ADMIN,
+    ("GET", "/v1/surveys/{survey}"): Scope.ADMIN,
+    ("GET", "/v1/surveys"): Scope.ADMIN,
+    ("DELETE", "/v1/surveys/{survey}"): Scope.ADMIN,
+    ("GET", "/v1/surveys/{survey}/wording"): PUBLIC,  # customer-facing texts: no key
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
@@ -55,11 +60,14 @@ MINIMAL_REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/scores"): {"params": {"metric": "nps"}},
     ("GET", "/v1/scores/series"): {"params": {"metric": "nps"}},
     ("POST", "/v1/keys"): {"json": {"name": "matrix", "scopes": ["scores:read"]}},
+    ("PUT", "/v1/surveys/{survey}"): {"json": {"brand": "Matrix"}},
+    ("GET", "/v1/surveys/{survey}/wording"): {"params": {"metric": "nps"}},
 }
 PATH_VALUES = {
     "response_id": str(uuid.uuid4()),
     "respondent": "cust-8812",
     "key_id": "0123456789abcdef",
+    "survey": "site-nps",
 }
 ORIGIN = "https://shop.example"
 
@@ -154,9 +162,10 @@ async def test_no_key_is_refused_everywhere_but_public_routes(service: Service) 
     wrong = []
     for endpoint in endpoints():
         response = await call(service, endpoint, None)
-        protected = ROUTE_SCOPES.get(endpoint.route) is not PUBLIC or endpoint.path.startswith(
-            "/v1/"
-        )
+        if endpoint.route in ROUTE_SCOPES:
+            protected = ROUTE_SCOPES[endpoint.route] is not PUBLIC
+        else:  # unclassified (test_every_route_is_classified fails): assume the safe answer
+            protected = endpoint.path.startswith("/v1/")
         if protected and response.status_code != 401:
             wrong.append(f"{endpoint.route}: {response.status_code}, expected 401")
         if not protected and response.status_code in (401, 403):
