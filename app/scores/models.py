@@ -60,6 +60,8 @@ class DimensionCounts(Base, ScaleCounts):
     """
 
     __tablename__ = "dimension_counts"
+    # SQLite keeps the rows in key order (migration 0005): a score reads one contiguous run.
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     metric: Mapped[str] = mapped_column(String(8), primary_key=True)
     dimension: Mapped[str] = mapped_column(String(16), primary_key=True)

@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import httpx
+import pytest
 from conftest import Service
 from scores_support import stamp
-from sqlalchemy import Table, delete, update
+from sqlalchemy import Table, delete, text, update
 
 from app.db import Database
 from app.responses.models import SurveyResponse
@@ -199,3 +200,15 @@ async def test_an_erased_group_disappears_from_scores_and_series(api: httpx.Asyn
     assert score["overall"]["responses"] == 1
     series = (await api.get("/v1/scores/series", params={**window, "window": "2h"})).json()
     assert [group["key"] for group in series["groups"]] == ["store-1"]
+
+
+async def test_on_sqlite_per_dimension_counts_are_kept_in_key_order(db: Database) -> None:
+    """WITHOUT ROWID (migration 0005): a score's hours are one contiguous run of the table."""
+    async with db.engine.connect() as connection:
+        if connection.dialect.name != "sqlite":
+            pytest.skip("SQLite only: PostgreSQL reads the range through the key's index")
+        ddl = await connection.scalar(
+            text("SELECT sql FROM sqlite_master WHERE name = 'dimension_counts'")
+        )
+    assert ddl is not None
+    assert ddl.rstrip().upper().endswith("WITHOUT ROWID")
