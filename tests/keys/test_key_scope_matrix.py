@@ -37,6 +37,11 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope | None] = {
     ("POST", "/v1/keys"): Scope.ADMIN,
     ("GET", "/v1/keys"): Scope.ADMIN,
     ("DELETE", "/v1/keys/{key_id}"): Scope.ADMIN,
+    ("POST", "/v1/email-links"): Scope.RESPONSES_WRITE,
+    # The pages behind email links: the signed token in the path is the credential.
+    ("GET", "/r/{token}/{score}"): PUBLIC,
+    ("GET", "/r/{token}"): PUBLIC,
+    ("POST", "/r/{token}"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
@@ -55,6 +60,7 @@ MINIMAL_REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/scores"): {"params": {"metric": "nps"}},
     ("GET", "/v1/scores/series"): {"params": {"metric": "nps"}},
     ("POST", "/v1/keys"): {"json": {"name": "matrix", "scopes": ["scores:read"]}},
+    ("POST", "/v1/email-links"): {"json": {"metric": "nps"}},
 }
 PATH_VALUES = {
     "response_id": str(uuid.uuid4()),
