@@ -73,6 +73,7 @@ def _form(
         action=escape(action),
         error=f'<p class="error" role="alert">{escape(error)}</p>\n' if error else "",
         question=escape(wording.question),
+        size=len(scale),
         radios="\n".join(_radio(score, wording, scale, selected) for score in scale),
         low=escape(wording.low_label),
         high=escape(wording.high_label),

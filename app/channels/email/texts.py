@@ -27,6 +27,8 @@ class Texts:
     invalid_body: str
     too_many_title: str
     too_many_body: str
+    unavailable_title: str
+    unavailable_body: str
     email_hint: str
 
 
@@ -50,6 +52,8 @@ TEXTS: dict[str, Texts] = {
         ),
         too_many_title="Too many attempts",
         too_many_body="Please wait a moment and try again.",
+        unavailable_title="Please try again shortly",
+        unavailable_body="We cannot take your answer right now. Please try again in a minute.",
         email_hint=(
             "Choose a number. On the page that opens you can add a comment; "
             "your answer is saved when you press Send."
@@ -74,6 +78,10 @@ TEXTS: dict[str, Texts] = {
         ),
         too_many_title="Zbyt wiele prób",
         too_many_body="Odczekaj chwilę i spróbuj ponownie.",
+        unavailable_title="Spróbuj ponownie za chwilę",
+        unavailable_body=(
+            "W tej chwili nie możemy przyjąć Twojej odpowiedzi. Spróbuj ponownie za minutę."
+        ),
         email_hint=(
             "Wybierz liczbę. Na stronie, która się otworzy, możesz dodać komentarz – "
             "odpowiedź zapiszemy, gdy klikniesz „Wyślij”."
@@ -97,6 +105,10 @@ TEXTS: dict[str, Texts] = {
         ),
         too_many_title="Liiga palju katseid",
         too_many_body="Palun oodake veidi ja proovige uuesti.",
+        unavailable_title="Palun proovige veidi hiljem uuesti",
+        unavailable_body=(
+            "Me ei saa teie vastust praegu vastu võtta. Palun proovige mõne minuti pärast uuesti."
+        ),
         email_hint=(
             "Valige number. Avanevale lehele saate lisada kommentaari – "
             "vastus salvestatakse, kui vajutate „Saada“."

@@ -8,7 +8,9 @@ response. Tampered and expired tokens get a friendly page and write nothing.
 from __future__ import annotations
 
 import asyncio
+import gzip
 import logging
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +20,7 @@ import httpx
 import pytest
 from conftest import Service
 from email_support import (
+    FORM,
     app_client,
     assert_page,
     checked,
@@ -31,7 +34,9 @@ from email_support import (
     with_secrets,
 )
 from ingest_support import changes_nothing, counted_total, set_times, stored_rows
+from sqlalchemy.exc import OperationalError
 
+from app.channels.email import service as email_service
 from app.channels.email.service import GENERATED_SECRET, server_secrets
 from app.channels.email.tokens import LinkSigner
 from app.instance.service import stored_secret
@@ -99,6 +104,22 @@ async def test_opening_a_link_shows_its_score_chosen_and_writes_nothing(
     assert head.content == b""
     assert head.headers["cache-control"] == "no-store"
     assert head.headers["referrer-policy"] == "no-referrer"
+
+
+async def test_a_landing_page_with_all_it_loads_is_well_under_30_kb_gzipped(
+    crm: httpx.AsyncClient, service: Service
+) -> None:
+    created = await issue(crm, locale="pl")
+
+    answer = await service.client.get(path(created["links"][9]["url"]))
+
+    page = assert_page(answer, 200, "pl")
+    size = len(gzip.compress(answer.content))
+    print(f"email landing page: {len(answer.content)} bytes, {size} bytes gzipped")
+    assert size < 30 * 1024
+    # It loads nothing else: no external stylesheet, image, font or script to add.
+    assert "default-src 'none'" in answer.headers["content-security-policy"]
+    assert not re.search(r"<(link|img|script|iframe)\b", page)
 
 
 async def test_the_end_scores_are_named_by_what_they_mean(
@@ -472,3 +493,30 @@ async def test_opening_every_score_of_a_link_at_once_is_logged_as_a_scanner(
     ours = [r for r in caplog.records if r.name.startswith("touchpoint")]
     assert ours, "the access log saw the requests"
     assert all(created["token"] not in r.getMessage() for r in ours)
+
+
+# --- outages -----------------------------------------------------------------------
+
+
+async def test_an_unreachable_database_gets_a_friendly_503_page_that_may_be_retried(
+    service: Service, crm: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = await issue(crm)
+
+    async def refuse(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("SELECT …", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(repository, "find_for_update", refuse)
+    monkeypatch.setattr(email_service, "wording_for", refuse)
+    polish = {"Accept-Language": "pl"}
+    opened = await service.client.get(f"/r/{created['token']}/9", headers=polish)
+    sent = await service.client.post(
+        f"/r/{created['token']}", data={"score": "9"}, headers={**FORM, **polish}
+    )
+
+    for answer in (opened, sent):
+        assert heading(assert_page(answer, 503, "pl")) == "Spróbuj ponownie za chwilę"
+        assert answer.headers["retry-after"] == "5"
+        assert "SELECT" not in answer.text
+    monkeypatch.undo()
+    assert await exported(crm) == []
