@@ -218,6 +218,11 @@ async def set_comment(
     return updated
 
 
+# The loser of a race on an idempotency key retries once to see the winner's row; more
+# attempts only cover deadlocks and serialisation failures on PostgreSQL.
+_RACE_ATTEMPTS = 3
+
+
 async def record_or_update(ingest: Ingest, item: NewResponse) -> Outcome:
     """Store ``item``; if its idempotency key already made a response, change that one instead.
 
@@ -239,9 +244,6 @@ async def record_or_update(ingest: Ingest, item: NewResponse) -> Outcome:
             if attempt == _RACE_ATTEMPTS:
                 raise
     raise AssertionError("unreachable")
-
-
-_RACE_ATTEMPTS = 3
 
 
 async def _record_or_update(connection: AsyncConnection, item: NewResponse, key: str) -> Outcome:

@@ -195,10 +195,12 @@ async def send(
     comment_text = comment_text.replace("\x00", "")
     score_text = form.get("score", "")
     score = int(score_text) if _SCORE.match(score_text) else None
+    if score is None or score not in page.scale:
+        raise FormInvalid(page, page.texts.choose_score, None, comment_text)
     try:
         body = ResponseCreate(
             metric=Metric(claims.metric),
-            score=score if score is not None else -1,
+            score=score,
             comment=comment_text.strip() or None,
             survey=claims.survey,
             touchpoint=claims.touchpoint,
@@ -209,14 +211,10 @@ async def send(
             idempotency_key=IDEMPOTENCY_PREFIX + claims.nonce,
         )
     except ValidationError as error:
-        fields = {str(e["loc"][0]) for e in error.errors() if e["loc"]}
-        if "score" in fields:
-            message = page.texts.choose_score
-        elif fields == {"comment"}:
-            message = page.texts.comment_too_long
-        else:  # the rest came from a validated link request: a bug if it fails now
+        # The rest came from a validated link request: only the typed comment can be wrong.
+        if {str(e["loc"][0]) for e in error.errors() if e["loc"]} != {"comment"}:
             raise
-        raise FormInvalid(page, message, score, comment_text) from None
+        raise FormInvalid(page, page.texts.comment_too_long, score, comment_text) from None
     item = responses_service.prepare_vouched(
         body, claims.respondent_hash, claims.key_id, responses_service.now()
     )
