@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,24 @@ class Settings(BaseSettings):
     rate_limit_per_ip: str = "60/minute"
     rate_limit_per_key: str = "1200/minute"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # Where customers reach this service, for the links in emails (https://feedback.example.com).
+    # Unset: the address the request for the links came to, which behind a proxy or from an
+    # internal network may not be one customers can open.
+    public_url: str | None = None
+
+    @field_validator("public_url")
+    @classmethod
+    def _absolute_http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError(
+                "an absolute http:// or https:// URL, e.g. https://feedback.example.com"
+            )
+        if parts.query or parts.fragment:
+            raise ValueError("no query or fragment: the links are made by appending a path")
+        return url.rstrip("/")
 
     @field_validator("database_url")
     @classmethod

@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from app import __version__, schema
+from app.channels.email import service as email_service
 from app.channels.email.router import router as email_router
 from app.channels.kiosk.router import router as kiosk_router
 from app.channels.widget.router import router as widget_router
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.key_cache = keys_service.KeyCache(active.key_cache_seconds)
             followups = FollowupTokens(await stored_secret(db, FOLLOWUP_SECRET))
             app.state.ingest = Ingest(db, writer, hasher, followups)
+            app.state.email_links = await email_service.load(db, active)
             writer.start()
             try:
                 yield

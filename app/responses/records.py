@@ -56,7 +56,8 @@ class NewResponse:
     key_id: str | None
 
 
-Status = Literal["created", "duplicate", "conflict"]
+# "updated": an answer sent again changed its response (see service.record_or_update).
+Status = Literal["created", "duplicate", "conflict", "updated"]
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,6 +137,34 @@ async def update_comment(
     return to_stored(row) if row else None
 
 
+async def find_for_update(connection: AsyncConnection, key: str) -> StoredResponse | None:
+    """The response an idempotency key made, locked until the transaction ends (PostgreSQL;
+    a SQLite write transaction holds the whole database already)."""
+    result = await connection.execute(
+        select(*_PUBLIC_COLUMNS).where(TABLE.c.idempotency_key == key).with_for_update()
+    )
+    row = result.first()
+    return to_stored(row) if row else None
+
+
+async def update_answer(
+    connection: AsyncConnection,
+    response_id: uuid.UUID,
+    score: int,
+    comment: str | None,
+    fingerprint: str | None,
+    at: datetime,
+) -> StoredResponse:
+    """Score and comment sent again; the fingerprint follows, so a replay matches them."""
+    result = await connection.execute(
+        update(TABLE)
+        .where(TABLE.c.id == response_id)
+        .values(score=score, comment=comment, request_fingerprint=fingerprint, updated_at=at)
+        .returning(*_PUBLIC_COLUMNS)
+    )
+    return to_stored(result.one())
+
+
 async def delete_by_respondent(
     connection: AsyncConnection, respondent_hashes: Sequence[str]
 ) -> list[Any]:

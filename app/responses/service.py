@@ -6,11 +6,12 @@ import hashlib
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import orjson
 from uuid_utils.compat import uuid7
 
-from app.db import Database
+from app.db import Database, WriteRace, races_are_retryable
 from app.keys.scopes import Scope
 from app.keys.service import Principal
 from app.keys.tokens import KeyKind
@@ -25,6 +26,11 @@ from app.responses.schemas import (
     ResponseCreate,
 )
 from app.responses.writer import GroupCommitWriter
+from app.scores import repository as scores_repository
+from app.scores.rollup import RollupKey, count_deltas, rollup_key
+
+if TYPE_CHECKING:  # a type only: SQL is built in repository.py
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 FORCED_CHANNEL = {KeyKind.PUBLISHABLE: Channel.WEB, KeyKind.KIOSK: Channel.KIOSK}
 
@@ -62,6 +68,43 @@ def prepare(
     """The row to store, with the rules of the caller's key kind applied."""
     channel, location = _channel_and_location(body, caller)
     respondent_hash = hasher.hash(body.respondent) if body.respondent is not None else None
+    idempotency_key = _idempotency_key(body.idempotency_key, header_key)
+    return _assemble(
+        body, channel, location, respondent_hash, received_at, idempotency_key, caller.key_id
+    )
+
+
+def prepare_vouched(
+    body: ResponseCreate, respondent_hash: str | None, key_id: str | None, received_at: datetime
+) -> NewResponse:
+    """The row to store for an answer a channel vouches for itself (a signed email link).
+
+    Such a channel carries the respondent already hashed (it must never hold the id in
+    clear), so ``body.respondent`` must be empty; its channel, location and idempotency key
+    are in ``body`` as the channel decided them, and ``key_id`` names the key that issued it.
+    """
+    if body.respondent is not None:
+        raise ValueError("a vouched answer carries its respondent hashed, not in clear")
+    return _assemble(
+        body,
+        body.channel.value,
+        body.location,
+        respondent_hash,
+        received_at,
+        body.idempotency_key,
+        key_id,
+    )
+
+
+def _assemble(
+    body: ResponseCreate,
+    channel: str,
+    location: str | None,
+    respondent_hash: str | None,
+    received_at: datetime,
+    idempotency_key: str | None,
+    key_id: str | None,
+) -> NewResponse:
     responded_at = (
         body.responded_at.astimezone(UTC).replace(microsecond=0) if body.responded_at else None
     )
@@ -80,13 +123,13 @@ def prepare(
         responded_at=responded_at or received_at,
         received_at=received_at,
         updated_at=received_at,
-        idempotency_key=_idempotency_key(body.idempotency_key, header_key),
+        idempotency_key=idempotency_key,
     )
     # Only a retry under the same key is ever compared with it.
     fingerprint = (
         _fingerprint(stored, respondent_hash, responded_at) if stored.idempotency_key else None
     )
-    return NewResponse(stored, respondent_hash, fingerprint, caller.key_id)
+    return NewResponse(stored, respondent_hash, fingerprint, key_id)
 
 
 def _channel_and_location(body: ResponseCreate, caller: Principal) -> tuple[str, str | None]:
@@ -173,3 +216,63 @@ async def set_comment(
     if updated is None:
         raise ResponseNotFound(f"No response has the id {response_id}.")
     return updated
+
+
+# The loser of a race on an idempotency key retries once to see the winner's row; more
+# attempts only cover deadlocks and serialisation failures on PostgreSQL.
+_RACE_ATTEMPTS = 3
+
+
+async def record_or_update(ingest: Ingest, item: NewResponse) -> Outcome:
+    """Store ``item``; if its idempotency key already made a response, change that one instead.
+
+    For channels where the customer may send the same answer again with another score or
+    comment (an email link): the key stays the one response's, so sending again never
+    adds a second response. The unique key settles two sends racing on two workers: the
+    loser's insert fails, and its retry finds the winner's row and updates it. The hourly
+    counts move with the score in the same transaction. "created" for a new response,
+    "updated" for a changed one, "duplicate" when nothing differed.
+    """
+    key = item.stored.idempotency_key
+    if key is None:
+        raise ValueError("record_or_update needs an idempotency key")
+    for attempt in range(1, _RACE_ATTEMPTS + 1):
+        try:
+            async with races_are_retryable(), ingest.db.write_engine.begin() as connection:
+                return await _record_or_update(connection, item, key)
+        except WriteRace:
+            if attempt == _RACE_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
+
+
+async def _record_or_update(connection: AsyncConnection, item: NewResponse, key: str) -> Outcome:
+    current = await repository.find_for_update(connection, key)
+    new = item.stored
+    if current is None:
+        await repository.insert_many(connection, [item])
+        await scores_repository.add_counts(connection, _counts_of(new, +1))
+        return Outcome("created", new)
+    if (current.score, current.comment) == (new.score, new.comment):
+        return Outcome("duplicate", current)
+    updated = await repository.update_answer(
+        connection, current.id, new.score, new.comment, item.fingerprint, new.received_at
+    )
+    if current.score != new.score:
+        deltas = _counts_of(current, -1)
+        for counts in deltas.values():  # the same hour and dimensions: only the score moves
+            counts[new.score] += 1
+        await scores_repository.add_counts(connection, deltas)
+    return Outcome("updated", updated)
+
+
+def _counts_of(response: StoredResponse, sign: int) -> dict[RollupKey, list[int]]:
+    key = rollup_key(
+        response.metric,
+        response.responded_at,
+        response.survey,
+        response.touchpoint,
+        response.channel,
+        response.location,
+    )
+    return count_deltas([(key, response.score)], sign)

@@ -42,6 +42,11 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope | None] = {
     ("GET", "/v1/surveys"): Scope.ADMIN,
     ("DELETE", "/v1/surveys/{survey}"): Scope.ADMIN,
     ("GET", "/v1/surveys/{survey}/wording"): PUBLIC,  # customer-facing texts: no key
+    ("POST", "/v1/email-links"): Scope.RESPONSES_WRITE,
+    # The pages behind email links: the signed token in the path is the credential.
+    ("GET", "/r/{token}/{score}"): PUBLIC,
+    ("GET", "/r/{token}"): PUBLIC,
+    ("POST", "/r/{token}"): PUBLIC,
     ("GET", "/healthz"): PUBLIC,
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
@@ -62,6 +67,7 @@ MINIMAL_REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/v1/keys"): {"json": {"name": "matrix", "scopes": ["scores:read"]}},
     ("PUT", "/v1/surveys/{survey}"): {"json": {"brand": "Matrix"}},
     ("GET", "/v1/surveys/{survey}/wording"): {"params": {"metric": "nps"}},
+    ("POST", "/v1/email-links"): {"json": {"metric": "nps"}},
 }
 PATH_VALUES = {
     "response_id": str(uuid.uuid4()),
