@@ -43,6 +43,8 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope | None] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    ("GET", "/kiosk"): PUBLIC,
+    ("GET", "/kiosk/{asset}"): PUBLIC,
 }
 # The only routes a publishable or kiosk key may call: recording answers.
 WRITE_ONLY_KEY_ROUTES = {("POST", "/v1/responses"), ("POST", "/v1/responses/batch")}
@@ -55,11 +57,13 @@ MINIMAL_REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/scores"): {"params": {"metric": "nps"}},
     ("GET", "/v1/scores/series"): {"params": {"metric": "nps"}},
     ("POST", "/v1/keys"): {"json": {"name": "matrix", "scopes": ["scores:read"]}},
+    ("GET", "/kiosk"): {"params": {"metric": "nps"}},
 }
 PATH_VALUES = {
     "response_id": str(uuid.uuid4()),
     "respondent": "cust-8812",
     "key_id": "0123456789abcdef",
+    "asset": "kiosk.js",
 }
 ORIGIN = "https://shop.example"
 
