@@ -96,3 +96,42 @@ async def responses_of(server: RunningServer, survey: str) -> list[dict[str, Any
 
 def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+# WCAG 2.x contrast ratio of each element's text against the first opaque background
+# behind it (https://www.w3.org/TR/WCAG22/#dfn-contrast-ratio).
+_CONTRAST = """(selectors) => {
+  const rgba = (text) => {
+    const parts = text.match(/rgba?\\(([^)]+)\\)/)[1].split(',').map(Number);
+    return {r: parts[0], g: parts[1], b: parts[2], a: parts.length > 3 ? parts[3] : 1};
+  };
+  const channel = (v) => {
+    v /= 255;
+    return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  };
+  const luminance = (c) => 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+  const behind = (element) => {
+    for (let e = element; e; e = e.parentElement) {
+      const color = rgba(getComputedStyle(e).backgroundColor);
+      if (color.a > 0) return color;
+    }
+    return {r: 255, g: 255, b: 255, a: 1};
+  };
+  return Object.fromEntries(selectors.map((selector) => {
+    const element = document.querySelector(selector);
+    const text = luminance(rgba(getComputedStyle(element).color));
+    const [high, low] = [text, luminance(behind(element))].sort((a, b) => b - a);
+    return [selector, (high + 0.05) / (low + 0.05)];
+  }));
+}"""
+
+
+async def contrast(page: Page, *selectors: str) -> dict[str, float]:
+    ratios: dict[str, float] = await page.evaluate(_CONTRAST, list(selectors))
+    return ratios
+
+
+async def revoke(server: RunningServer, key: str) -> None:
+    async with server.client() as admin:
+        revoked = await admin.delete(f"/v1/keys/{key[6:22]}")
+    assert revoked.status_code == 200, revoked.text

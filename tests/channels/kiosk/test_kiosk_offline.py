@@ -19,15 +19,19 @@ import pytest
 from kiosk_support import (
     RunningServer,
     answer,
+    contrast,
     expect_pending,
     kiosk_key,
     kiosk_url,
     parse_time,
     responses_of,
+    revoke,
     stored,
     unique_slug,
 )
 from playwright.async_api import Browser, BrowserContext, Request, Route, expect
+
+from app.channels.kiosk.texts import TEXTS
 
 pytest_plugins = ["browser_fixtures", "e2e_fixtures"]
 pytestmark = pytest.mark.e2e
@@ -230,6 +234,7 @@ async def test_answers_the_service_refuses_are_set_aside_and_never_sent_again(
     await expect_pending(page, 0)
     await expect(page.locator("#status")).to_have_attribute("data-aside", "2")
     await expect(page.locator("#status-text")).to_have_text("All answers sent · Not accepted: 2")
+    assert (await contrast(page, "#status-text"))["#status-text"] >= 4.5  # the warning colours
     await answer(page, 10)
     await expect_pending(page, 0)
 
@@ -241,3 +246,26 @@ async def test_answers_the_service_refuses_are_set_aside_and_never_sent_again(
     assert sent.count(invalid["id"]) == 1
     rows = await responses_of(e2e_server, survey)
     assert sorted(row["score"] for row in rows) == [1, 10]
+
+
+async def test_a_refused_key_keeps_the_answers_until_staff_give_the_kiosk_a_new_one(
+    e2e_server: RunningServer, tablet: Tablet
+) -> None:
+    old_key = await kiosk_key(e2e_server)
+    survey = unique_slug("kiosk-revoked")
+    page = await (await tablet(locale="et-EE", service_workers="block")).new_page()
+    await page.goto(kiosk_url(e2e_server, old_key, survey=survey, metric="ces", **FAST))
+    await revoke(e2e_server, old_key)
+
+    await answer(page, 7)
+
+    await expect(page.locator("#status-text")).to_have_text(
+        f"{TEXTS['et'].pending.format(n=1)} · {TEXTS['et'].key_refused}"
+    )
+    assert len(await stored(page)) == 1
+    new_key = await kiosk_key(e2e_server)
+    await page.evaluate("(key) => { location.hash = 'key=' + key; }", new_key)
+    await expect_pending(page, 0)
+    await expect(page.locator("#status-text")).to_have_text(TEXTS["et"].all_sent)
+    rows = await responses_of(e2e_server, survey)
+    assert [(row["score"], row["channel"]) for row in rows] == [(7, "kiosk")]

@@ -18,6 +18,7 @@ from kiosk_support import (
     COMMENT_READY,
     QUESTION_READY,
     RunningServer,
+    contrast,
     expect_pending,
     kiosk_key,
     kiosk_url,
@@ -121,15 +122,20 @@ async def test_a_comment_goes_with_its_score_and_an_idle_comment_step_gives_up(
         "new MouseEvent('contextmenu', {bubbles: true, cancelable: true}))"
     )
     assert menu_blocked
+    question_texts = ("#question-title", ".score", ".ends span", "#status-text")
+    assert min((await contrast(page, *question_texts)).values()) >= 4.5
     await page.screenshot(path=screenshot_path("kiosk.png", tmp_path))
 
     await page.locator('button[data-score="9"]').click()
     await page.locator(COMMENT_READY).wait_for()
     comment_box = page.get_by_role("textbox", name="What is the main reason for your score?")
     await comment_box.fill("Friendly staff at the till")
+    comment_texts = ("#comment-title label", ".hint", "#comment-text", "#send", "#skip")
+    assert min((await contrast(page, *comment_texts)).values()) >= 4.5
     await page.screenshot(path=screenshot_path("kiosk-comment.png", tmp_path))
     await page.get_by_role("button", name="Send").click()
     await expect(page.locator("#thanks-title")).to_have_text("Thank you for your feedback!")
+    assert (await contrast(page, "#thanks-title"))["#thanks-title"] >= 4.5
     await page.locator(QUESTION_READY).wait_for()
 
     # By keyboard: from the question, Tab reaches the scale in order; Enter answers.
@@ -160,6 +166,20 @@ async def test_a_comment_goes_with_its_score_and_an_idle_comment_step_gives_up(
         assert box["width"] >= 40
         assert box["height"] >= 44
     await page.screenshot(path=screenshot_path("kiosk-320.png", tmp_path))
+
+    assert (
+        await page.evaluate(
+            "() => getComputedStyle(document.querySelector('#question')).animationName"
+        )
+        == "appear"
+    )
+    await page.emulate_media(reduced_motion="reduce")
+    assert (
+        await page.evaluate(
+            "() => getComputedStyle(document.querySelector('#question')).animationName"
+        )
+        == "none"
+    )
 
 
 async def test_without_a_kiosk_key_staff_are_told_what_to_do(
