@@ -51,6 +51,8 @@ self.addEventListener('message', function (event) {
 
 async function remember(address) {
   var cache = await caches.open(CACHE);
+  // Stored already: online loads under this worker refresh it on their way (see page()).
+  if (await cache.match(address)) return true;
   try {
     var response = await fetch(address, { cache: 'no-cache', credentials: 'omit' });
     if (response.ok) {
@@ -58,9 +60,9 @@ async function remember(address) {
       return true;
     }
   } catch (error) {
-    // offline right now: a stored copy (if any) stays
+    // offline right now: it will be stored on the next online load
   }
-  return Boolean(await cache.match(address));
+  return false;
 }
 
 self.addEventListener('fetch', function (event) {
