@@ -53,6 +53,8 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope | None] = {
     ("GET", "/docs"): PUBLIC,
     ("GET", "/docs/oauth2-redirect"): PUBLIC,
     ("GET", "/redoc"): PUBLIC,
+    ("GET", "/kiosk"): PUBLIC,
+    ("GET", "/kiosk/{asset}"): PUBLIC,
 }
 # The only routes a publishable or kiosk key may call: recording answers.
 WRITE_ONLY_KEY_ROUTES = {("POST", "/v1/responses"), ("POST", "/v1/responses/batch")}
@@ -68,12 +70,14 @@ MINIMAL_REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/v1/surveys/{survey}"): {"json": {"brand": "Matrix"}},
     ("GET", "/v1/surveys/{survey}/wording"): {"params": {"metric": "nps"}},
     ("POST", "/v1/email-links"): {"json": {"metric": "nps"}},
+    ("GET", "/kiosk"): {"params": {"metric": "nps"}},
 }
 PATH_VALUES = {
     "response_id": str(uuid.uuid4()),
     "respondent": "cust-8812",
     "key_id": "0123456789abcdef",
     "survey": "site-nps",
+    "asset": "kiosk.js",
 }
 ORIGIN = "https://shop.example"
 

@@ -1,5 +1,157 @@
+"""HTTP for the store kiosk: the page (`GET /kiosk`) and its files (`GET /kiosk/{asset}`)."""
+
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
 
-router = APIRouter()
+from fastapi import APIRouter, Query, Request
+from starlette.responses import HTMLResponse, Response
+
+from app.channels.kiosk import service
+from app.channels.kiosk.assets import SERVICE_WORKER, Asset, bundle
+from app.channels.kiosk.config import TIMINGS
+from app.deps import DatabaseDep
+from app.problems import NotFound, problem_responses
+
+router = APIRouter(tags=["kiosk"])
+
+PAGE_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self'; manifest-src 'self'; worker-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+PAGE_HEADERS = SECURITY_HEADERS | {
+    "Content-Security-Policy": PAGE_POLICY,
+    "X-Frame-Options": "DENY",
+    # Revalidated on every load; offline, the service worker answers with its copy.
+    "Cache-Control": "no-cache",
+    "Vary": "Accept-Language",
+}
+# A service worker's own policy comes from its script's headers: fetch only this origin.
+WORKER_HEADERS = {
+    "Service-Worker-Allowed": "/kiosk",
+    "Content-Security-Policy": "default-src 'none'; connect-src 'self'",
+}
+IMMUTABLE = "public, max-age=31536000, immutable"
+
+
+def _page_description() -> str:
+    meanings = {
+        "reset": "how long the thank-you shows",
+        "guard": "how long taps on the question are ignored after an answer",
+        "idle": "how long the comment step waits for input",
+    }
+    timings = "\n".join(
+        f"| `{name}` | seconds, {t.low:g}–{t.high:g}, default {t.default:g}: {meanings[name]} |"
+        for name, t in TIMINGS.items()
+    )
+    return (
+        "Configured by its query string; the kiosk key goes in the fragment "
+        "(`#key=tp_kk_…`), which browsers never send. Answers are kept in the tablet's "
+        "IndexedDB and sent with `POST /v1/responses/batch`. See docs/kiosk.md.\n\n"
+        "| parameter | value |\n|---|---|\n"
+        "| `metric` | required: `nps`, `ces` or `csat` |\n"
+        "| `survey` | slug, default `default` |\n"
+        "| `touchpoint` | slug |\n"
+        "| `location` | slug; a key bound to a location must agree |\n"
+        "| `locale` | `en`, `pl` or `et` (default: the browser's language) |\n"
+        f"{timings}\n\n"
+        "A wrong or unknown parameter is answered 400 with an HTML page for staff that "
+        "names each one (not problem+json: a person reads it on the tablet)."
+    )
+
+
+@router.get(
+    "/kiosk",
+    response_class=HTMLResponse,
+    summary="The full-screen kiosk page for a store tablet",
+    description=_page_description(),
+)
+async def kiosk_page(request: Request, db: DatabaseDep) -> Response:
+    rendered = await service.page(
+        db, request.query_params.multi_items(), request.headers.get("accept-language")
+    )
+    return HTMLResponse(rendered.html, 200 if rendered.configured else 400, PAGE_HEADERS)
+
+
+@router.get(
+    "/kiosk/{asset}",
+    summary="A file of the kiosk page: script, styles, service worker, manifest, icon",
+    description=(
+        "With an ETag (`If-None-Match` answers 304) and gzip when accepted. Cached for "
+        "a year when `v` is the current version, which the page's own URLs carry."
+    ),
+    responses={
+        200: {
+            "description": "The file",
+            "content": {
+                media: {"schema": {"type": "string"}}
+                for media in (
+                    "text/javascript",
+                    "text/css",
+                    "application/manifest+json",
+                    "image/svg+xml",
+                )
+            },
+        },
+        304: {"description": "Not modified"},
+        **problem_responses(NotFound),
+    },
+)
+async def kiosk_asset(
+    asset: str,
+    request: Request,
+    v: Annotated[str | None, Query(max_length=64, description="The version")] = None,
+) -> Response:
+    found = bundle().assets.get(asset)
+    if found is None:
+        raise NotFound("The kiosk has no such file.")
+    gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+    etag = found.etag_for(gzipped)
+    headers = SECURITY_HEADERS | {
+        "ETag": etag,
+        "Cache-Control": _cache_control(found, v),
+        "Vary": "Accept-Encoding",
+    }
+    if asset == SERVICE_WORKER:
+        headers |= WORKER_HEADERS
+    if _matches(request.headers.get("if-none-match"), etag):
+        return Response(status_code=304, headers=headers)
+    if gzipped:
+        headers["Content-Encoding"] = "gzip"
+    body = found.gzipped if gzipped else found.body
+    return Response(body, media_type=found.media_type, headers=headers)
+
+
+def _cache_control(asset: Asset, version: str | None) -> str:
+    # The worker script is checked on every visit: that is how tablets learn of a deploy.
+    if asset.name != SERVICE_WORKER and version == bundle().version:
+        return IMMUTABLE
+    return "no-cache"
+
+
+def _accepts_gzip(accept_encoding: str) -> bool:
+    for part in accept_encoding.split(","):
+        coding, _, params = part.strip().partition(";")
+        if coding.strip().lower() in ("gzip", "*"):
+            quality = params.strip().removeprefix("q=")
+            return params.strip() == "" or _positive(quality)
+    return False
+
+
+def _positive(quality: str) -> bool:
+    try:
+        return float(quality) > 0
+    except ValueError:
+        return False
+
+
+def _matches(if_none_match: str | None, etag: str) -> bool:
+    if not if_none_match:
+        return False
+    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    return "*" in tags or etag in tags
