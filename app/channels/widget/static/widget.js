@@ -231,7 +231,7 @@
       cur.box.textContent = "";
       cur.box.appendChild(el("button", { "class": "x", type: "button", "aria-label": cur.U.close, onclick: function () { close(1); }, text: "×" }));
       for (var i = 0; i < kids.length; i++) cur.box.appendChild(kids[i]);
-      var first = cur.box.querySelector(".s button,textarea,.p");
+      var first = cur.box.querySelector(".s button,textarea,[role=status]");
       if (hadFocus && first) first.focus();
     };
 
@@ -296,7 +296,7 @@
     };
     var thanks = function () {
       var mine = gen;
-      step(3, [el("p", { role: "status", text: cur.W.thanks })]);
+      step(3, [el("p", { role: "status", tabindex: "-1", text: cur.W.thanks })]);
       setTimeout(guard(function () { if (mine == gen) close(); }), 4000);
     };
 
@@ -322,7 +322,7 @@
         cur.box = el("div", { "class": "w", role: "region", "aria-label": U.region, lang: W.locale, onkeydown: function (e) { if (e.key == "Escape") close(1); } });
         root.appendChild(cur.box);
         d.body.appendChild(host);
-        question(explicit); // only a page's own call may move the focus
+        question(explicit && opts.focus !== false); // only a page's own call moves the focus
       }));
     };
 
