@@ -70,22 +70,23 @@ def serve_quietly(port: int, workers: int) -> list[str]:
     return ["/usr/bin/env", *SERVER_ENV, *argv, "--workers", str(workers)]
 
 
-def shop_page(server: RunningServer, *, before: str = "", **data: str | None) -> str:
+def shop_page(
+    server: RunningServer, *, before: str = "", widget: bool = True, **data: str | None
+) -> str:
     """A shop's page embedding the widget; ``data`` become the script's data-* attributes."""
     attributes = " ".join(
         f'data-{name.replace("_", "-")}="{html.escape(value)}"'
         for name, value in data.items()
         if value is not None
     )
+    script = f'<script src="{server.base_url}/widget.js" async {attributes}></script>'
     return (
         "<!doctype html><html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'
         f"<title>Shop</title>{SHOP_STYLE}</head><body>"
         "<h1>Checkout complete</h1><p id=note>Thank you for your order.</p>"
         "<button id=again>Shop again</button><input id=search>"
-        f"{before}"
-        f'<script src="{server.base_url}/widget.js" async {attributes}></script>'
-        "</body></html>"
+        f"{before}{script if widget else ''}</body></html>"
     )
 
 
