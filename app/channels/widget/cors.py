@@ -85,10 +85,10 @@ class WidgetCorsMiddleware:
         except ServiceUnavailable as problem:
             await _with_vary(problem_response(problem))(scope, receive, send)
             return
-        if not allowed and origin in self.dashboard_origins:
-            await self.app(scope, receive, send)  # the operator's own CORS settings decide
-            return
         requested = headers["access-control-request-method"]
+        if not allowed and origin in self.dashboard_origins and requested == "GET":
+            await self.app(scope, receive, send)  # dashboards may read (app/main.py)
+            return
         asked = {
             name.strip().lower()
             for name in headers.get("access-control-request-headers", "").split(",")
