@@ -16,6 +16,7 @@ from widget_support import (
     Shop,
     eventually,
     outbox,
+    page_html,
     shop_page,
     stored,
     widget_loaded,
@@ -29,9 +30,11 @@ pytestmark = pytest.mark.e2e
 assert widget_support  # imported first: it makes e2e_support importable
 
 
-async def open_shop(context: BrowserContext, shop: Shop, **data: str | None) -> Page:
+async def open_shop(
+    context: BrowserContext, shop: Shop, before: str = "", **data: str | None
+) -> Page:
     page = await context.new_page()
-    await page.goto(shop.publish(shop_page(shop.server, key=shop.key, **data)))
+    await page.goto(shop.publish(page_html(shop.server, {"key": shop.key, **data}, before=before)))
     return page
 
 

@@ -11,7 +11,7 @@ import html
 import itertools
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -74,6 +74,13 @@ def shop_page(
     server: RunningServer, *, before: str = "", widget: bool = True, **data: str | None
 ) -> str:
     """A shop's page embedding the widget; ``data`` become the script's data-* attributes."""
+    return page_html(server, data, before=before, widget=widget)
+
+
+def page_html(
+    server: RunningServer, data: Mapping[str, str | None], *, before: str = "", widget: bool = True
+) -> str:
+    """shop_page, with the data-* attributes given as a mapping."""
     attributes = " ".join(
         f'data-{name.replace("_", "-")}="{html.escape(value)}"'
         for name, value in data.items()
