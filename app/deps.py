@@ -18,6 +18,7 @@ from app.fields import Slug
 from app.keys import service as keys_service
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
+from app.operations.access_log import route_template
 from app.problems import Forbidden
 from app.responses.filters import ResponseFilter
 from app.responses.schemas import Channel
@@ -65,7 +66,26 @@ async def _principal(
         origin = request.headers.get("origin")
         if origin not in principal.allowed_origins:
             raise Forbidden("This publishable key is not allowed from this origin.")
+        if route_template(request.scope) in _ONE_ANSWER_PER_REQUEST:
+            raise Forbidden(
+                "Publishable keys send one answer per request (POST /v1/responses), "
+                "so that the per-request rate limits bound what a public page can send."
+            )
+        await _limit_publishable(request, principal)
     return principal
+
+
+_ONE_ANSWER_PER_REQUEST = frozenset({"/v1/responses/batch"})
+
+
+def _client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _limit_publishable(request: Request, principal: keys_service.Principal) -> None:
+    """Publishable keys sit in public pages: per-IP and per-key limits stop ballot stuffing."""
+    await request.app.state.ip_limit.hit(_client_ip(request))
+    await request.app.state.key_limit.hit(principal.key_id)
 
 
 async def _optional_principal(
@@ -74,6 +94,8 @@ async def _optional_principal(
 ) -> keys_service.Principal | None:
     """A caller who may prove itself another way (a follow-up token) need not send a key."""
     if credentials is None and "authorization" not in request.headers:
+        # A public page patching its comment with a follow-up token: limited per IP.
+        await request.app.state.ip_limit.hit(_client_ip(request))
         return None
     return await _principal(request, credentials)
 

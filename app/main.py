@@ -15,6 +15,7 @@ from app import __version__, schema
 from app.channels.email import service as email_service
 from app.channels.email.router import router as email_router
 from app.channels.kiosk.router import router as kiosk_router
+from app.channels.widget.cors import WidgetCorsMiddleware
 from app.channels.widget.router import router as widget_router
 from app.config import Settings, get_settings
 from app.db import OUTAGE_ERRORS, Database
@@ -103,6 +104,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_headers=["Authorization"],
             allow_credentials=False,
         )
+    # Outside the dashboards' CORS: the widget's routes answer publishable keys' origins.
+    app.add_middleware(
+        WidgetCorsMiddleware,
+        ttl_seconds=active.key_cache_seconds,
+        dashboard_origins=active.cors_origins,
+    )
     app.add_middleware(UnexpectedErrorMiddleware)  # innermost: see its docstring
     app.add_middleware(BodySizeLimitMiddleware)
     app.add_middleware(AccessLogMiddleware)

@@ -45,5 +45,15 @@ async def mark_revoked(session: AsyncSession, key_id: str, at: datetime) -> None
     )
 
 
+async def publishable_origin_lists(session: AsyncSession) -> Sequence[list[str]]:
+    """The origin allow-lists of every unrevoked publishable key."""
+    result = await session.scalars(
+        select(ApiKey.allowed_origins).where(
+            ApiKey.kind == "publishable", ApiKey.revoked_at.is_(None)
+        )
+    )
+    return result.all()
+
+
 async def touch(session: AsyncSession, key_id: str, at: datetime) -> None:
     await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=at))

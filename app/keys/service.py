@@ -138,6 +138,13 @@ async def _record_use(db: Database, cache: KeyCache, key_id: str) -> None:
         await repository.touch(session, key_id, now)
 
 
+async def publishable_origins(db: Database) -> frozenset[str]:
+    """Every origin some active publishable key allows (what a CORS preflight may pass)."""
+    async with db.readers() as session:
+        lists = await repository.publishable_origin_lists(session)
+    return frozenset(origin for origins in lists for origin in origins)
+
+
 async def create(db: Database, request: KeyCreate) -> KeyCreated:
     async with db.writers() as session, session.begin():
         return await _add_key(session, request)

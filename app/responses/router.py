@@ -20,6 +20,7 @@ from app.deps import (
 from app.fields import Timestamp
 from app.problems import (
     Forbidden,
+    TooManyRequests,
     Unauthenticated,
     UnsupportedMediaType,
     ValidationFailed,
@@ -84,7 +85,9 @@ BATCH_BODY = {
             "model": ResponseCreated,
             "description": "A replay: the original response, with `Idempotent-Replayed: true`",
         },
-        **problem_responses(*AUTH_PROBLEMS, IdempotencyKeyReused, ValidationFailed),
+        **problem_responses(
+            *AUTH_PROBLEMS, IdempotencyKeyReused, ValidationFailed, TooManyRequests
+        ),
     },
 )
 async def create_response(
@@ -145,7 +148,7 @@ async def get_response(
         "the widget or kiosk got when it recorded the response (no key needed then)."
     ),
     responses=problem_responses(
-        *AUTH_PROBLEMS, FollowupTokenRejected, ResponseNotFound, ValidationFailed
+        *AUTH_PROBLEMS, FollowupTokenRejected, ResponseNotFound, ValidationFailed, TooManyRequests
     ),
 )
 async def patch_response(

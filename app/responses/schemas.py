@@ -23,6 +23,7 @@ EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 MAX_BATCH = 1000
 MAX_COMMENT = 5000
 MAX_IDEMPOTENCY_KEY = 255
+MAX_HONEYPOT = 1000
 
 PropertyKey = Annotated[str, StringConstraints(min_length=1, max_length=64), NoNul]
 PropertyValue = Annotated[str, StringConstraints(max_length=256), NoNul]
@@ -66,6 +67,15 @@ class ResponseCreate(BaseModel):
         default=None, description="When the customer answered; at most 5 minutes ahead"
     )
     idempotency_key: IdempotencyKey | None = None
+    honeypot: str | None = Field(
+        default=None,
+        max_length=MAX_HONEYPOT,
+        description=(
+            "Leave out or empty. The website widget sends the value of a field that people "
+            "never see; when it is filled in, the answer is a bot's: it gets the usual 201 "
+            "but is not stored. Only `POST /v1/responses` takes it."
+        ),
+    )
 
     # Field validators, not a model validator: the problem must name the field at fault.
     @field_validator("score")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -17,7 +18,7 @@ from app.keys.service import Principal
 from app.keys.tokens import KeyKind
 from app.problems import FieldError, Unauthenticated, ValidationFailed
 from app.respondents.hashing import RespondentHasher
-from app.responses import repository
+from app.responses import honeypot, repository
 from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
 from app.responses.followup import FollowupTokens
 from app.responses.records import NewResponse, Outcome, StoredResponse
@@ -32,6 +33,8 @@ from app.scores.rollup import RollupKey, count_deltas, rollup_key
 if TYPE_CHECKING:  # a type only: SQL is built in repository.py
     from sqlalchemy.ext.asyncio import AsyncConnection
 
+logger = logging.getLogger("touchpoint.ingest")
+
 FORCED_CHANNEL = {KeyKind.PUBLISHABLE: Channel.WEB, KeyKind.KIOSK: Channel.KIOSK}
 
 
@@ -43,13 +46,18 @@ class Ingest:
     writer: GroupCommitWriter
     hasher: RespondentHasher
     followups: FollowupTokens
+    decoys: honeypot.Decoys = field(default_factory=honeypot.Decoys)
 
 
 async def create_one(
     ingest: Ingest, caller: Principal, body: ResponseCreate, header_key: str | None
 ) -> Outcome:
-    item = prepare(body, caller, ingest.hasher, now(), header_key)
-    [outcome] = await ingest.writer.write([item])
+    item = _new_response(body, caller, ingest.hasher, now(), header_key)
+    if honeypot.filled_in(body.honeypot):
+        logger.info("honeypot filled in: an answer sent with key %s was not stored", caller.key_id)
+        outcome = ingest.decoys.answer(item)
+    else:
+        [outcome] = await ingest.writer.write([item])
     if outcome.status == "conflict":
         raise IdempotencyKeyReused(
             "A response with this idempotency key exists and has other values; "
@@ -66,6 +74,18 @@ def prepare(
     header_key: str | None,
 ) -> NewResponse:
     """The row to store, with the rules of the caller's key kind applied."""
+    if body.honeypot is not None:  # only the widget sends one, one answer at a time
+        raise rejected("honeypot", "only POST /v1/responses takes a honeypot")
+    return _new_response(body, caller, hasher, received_at, header_key)
+
+
+def _new_response(
+    body: ResponseCreate,
+    caller: Principal,
+    hasher: RespondentHasher,
+    received_at: datetime,
+    header_key: str | None,
+) -> NewResponse:
     channel, location = _channel_and_location(body, caller)
     respondent_hash = hasher.hash(body.respondent) if body.respondent is not None else None
     idempotency_key = _idempotency_key(body.idempotency_key, header_key)
@@ -206,6 +226,10 @@ async def set_comment(
     if followup is not None:
         if not ingest.followups.allows(followup, response_id):
             raise FollowupTokenRejected("The token is for another response, altered, or expired.")
+        decoy = ingest.decoys.comment(response_id, comment, now())
+        if decoy is not None:
+            logger.info("honeypot: the comment on an answer that was not stored is dropped")
+            return decoy
     elif caller is None:
         raise Unauthenticated("Send a secret key, or the response's `followup_token`.")
     else:

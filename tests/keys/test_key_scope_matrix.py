@@ -55,9 +55,12 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope | None] = {
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/kiosk"): PUBLIC,
     ("GET", "/kiosk/{asset}"): PUBLIC,
+    ("GET", "/widget.js"): PUBLIC,
 }
 # The only routes a publishable or kiosk key may call: recording answers.
 WRITE_ONLY_KEY_ROUTES = {("POST", "/v1/responses"), ("POST", "/v1/responses/batch")}
+# Publishable keys send one answer per request, so per-request rate limits bound them.
+NOT_FOR_PUBLISHABLE_KEYS = {("POST", "/v1/responses/batch")}
 
 # The smallest valid request of each route, so "let in" means the route really answered.
 MINIMAL_REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
@@ -138,6 +141,8 @@ def expected_in(route: tuple[str, str], kind: str) -> bool:
     scope = ROUTE_SCOPES[route]
     if scope is PUBLIC:
         return True
+    if kind == "publishable" and route in NOT_FOR_PUBLISHABLE_KEYS:
+        return False
     if kind in ("publishable", "kiosk"):
         return route in WRITE_ONLY_KEY_ROUTES
     return kind == f"secret {scope}"

@@ -1,0 +1,34 @@
+"""Fixtures of the widget's browser tests; a test module takes them in with
+
+    pytest_plugins = ["browser_fixtures", "e2e_fixtures", "widget_fixtures"]
+
+after `import widget_support` (which makes the e2e helpers importable).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from browser_support import static_site
+from e2e_support import FreshDatabase, Launcher, RunningServer
+from widget_support import Shop, make_publishable_key, serve_quietly
+
+
+@pytest.fixture(scope="module")
+def widget_server(
+    fresh_database: FreshDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    launcher = Launcher(tmp_path_factory.mktemp("widget-serve"))
+    try:
+        yield launcher.start(fresh_database("widget"), command=serve_quietly)
+    finally:
+        launcher.stop_all()
+
+
+@pytest.fixture(scope="module")
+def shop(widget_server: RunningServer) -> Iterator[Shop]:
+    pages: dict[str, str] = {}
+    with static_site(pages) as site:
+        key = make_publishable_key(widget_server, site.origin)
+        yield Shop(site, pages, key, widget_server)
