@@ -62,8 +62,9 @@ class Loaded:
 
 
 def _watch(page: Page) -> Loaded:
+    """Every response of the page's context, so also what its service worker fetches."""
     loaded = Loaded()
-    page.on("response", loaded.record)
+    page.context.on("response", loaded.record)
     return loaded
 
 

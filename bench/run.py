@@ -9,7 +9,8 @@ fsync=off tmpfs cluster):
 
 1. starts ``touchpoint serve --workers 1`` pinned to core 0 (taskset), on a fresh database;
 2. loads synthetic history (bench/history.py) through ``POST /v1/responses/batch``
-   (1000 items a request, 4 requests in flight, client on core 1): responses/s;
+   (1000 items a request, 4 requests in flight, client on core 1): responses/s; later
+   also POS-like batches of answers from the last few hours (they share rollup rows);
 3. times ``GET /v1/scores`` (30d), ``…&group_by=touchpoint`` and ``/v1/scores/series``
    (daily, 30d window): sequential keep-alive requests, p50/p90 client-side;
 4. grows the history to 1M and times the scores again;

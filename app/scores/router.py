@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -11,6 +10,7 @@ from starlette.responses import Response
 
 from app.deps import DatabaseDep, Dimensions, ScoresReader
 from app.fields import Timestamp
+from app.http_caching import not_modified, strong_etag
 from app.problems import Forbidden, Unauthenticated, ValidationFailed, problem_responses
 from app.scores import service, timing
 from app.scores.schemas import ScoreReport, SeriesReport
@@ -89,9 +89,8 @@ async def get_series(
 
 def _cached(request: Request, body: dict[str, Any], window: Any) -> Response:
     content = orjson.dumps(body)
-    etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
+    etag = strong_etag(content)
     headers = {"ETag": etag, "Cache-Control": f"private, max-age={timing.cache_seconds(window)}"}
-    if_none_match = request.headers.get("if-none-match", "")
-    if if_none_match.strip() == "*" or etag in if_none_match:
+    if not_modified(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     return Response(content, media_type="application/json", headers=headers)

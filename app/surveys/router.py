@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -12,6 +11,7 @@ from starlette.responses import Response
 
 from app.deps import Admin, DatabaseDep, json_response
 from app.fields import SLUG_PATTERN
+from app.http_caching import not_modified, strong_etag
 from app.problems import Forbidden, Unauthenticated, ValidationFailed, problem_responses
 from app.scoring.metrics import Metric
 from app.surveys import service
@@ -134,18 +134,12 @@ async def get_wording(
 
 
 def _cacheable(body: bytes, if_none_match: str | None) -> Response:
-    etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
+    etag = strong_etag(body)
     headers = {
         "ETag": etag,
         "Cache-Control": f"public, max-age={WORDING_MAX_AGE}",
         "Vary": "Accept-Language",
     }
-    if if_none_match is not None and _matches(if_none_match, etag):
+    if not_modified(if_none_match, etag):
         return Response(status_code=304, headers=headers)
     return Response(body, media_type="application/json", headers=headers)
-
-
-def _matches(if_none_match: str, etag: str) -> bool:
-    """RFC 9110 §13.1.2: weak comparison against each listed tag, or ``*``."""
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags

@@ -11,6 +11,7 @@ from app.channels.kiosk import service
 from app.channels.kiosk.assets import SERVICE_WORKER, Asset, bundle
 from app.channels.kiosk.config import TIMINGS
 from app.deps import DatabaseDep
+from app.http_caching import accepts_gzip, not_modified
 from app.problems import NotFound, problem_responses
 
 router = APIRouter(tags=["kiosk"])
@@ -110,7 +111,7 @@ async def kiosk_asset(
     found = bundle().assets.get(asset)
     if found is None:
         raise NotFound("The kiosk has no such file.")
-    gzipped = _accepts_gzip(request.headers.get("accept-encoding", ""))
+    gzipped = accepts_gzip(request.headers.get("accept-encoding"))
     etag = found.etag_for(gzipped)
     headers = SECURITY_HEADERS | {
         "ETag": etag,
@@ -119,7 +120,7 @@ async def kiosk_asset(
     }
     if asset == SERVICE_WORKER:
         headers |= WORKER_HEADERS
-    if _matches(request.headers.get("if-none-match"), etag):
+    if not_modified(request.headers.get("if-none-match"), etag):
         return Response(status_code=304, headers=headers)
     if gzipped:
         headers["Content-Encoding"] = "gzip"
@@ -132,26 +133,3 @@ def _cache_control(asset: Asset, version: str | None) -> str:
     if asset.name != SERVICE_WORKER and version == bundle().version:
         return IMMUTABLE
     return "no-cache"
-
-
-def _accepts_gzip(accept_encoding: str) -> bool:
-    for part in accept_encoding.split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            quality = params.strip().removeprefix("q=")
-            return params.strip() == "" or _positive(quality)
-    return False
-
-
-def _positive(quality: str) -> bool:
-    try:
-        return float(quality) > 0
-    except ValueError:
-        return False
-
-
-def _matches(if_none_match: str | None, etag: str) -> bool:
-    if not if_none_match:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header
 from starlette.responses import Response
 
 from app.channels.widget import service
+from app.http_caching import not_modified
 
 router = APIRouter(tags=["widget"])
 
@@ -38,7 +39,7 @@ async def widget_script(
         # Any shop's page may load it, including pages that isolate themselves (COEP).
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
-    if service.not_modified(if_none_match, chosen.etag):
+    if not_modified(if_none_match, chosen.etag):
         return Response(status_code=304, headers=headers)
     if chosen.gzipped:
         headers["Content-Encoding"] = "gzip"

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import functools
 import gzip
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
 
 from app.channels.widget.texts import UI_TEXTS
+from app.http_caching import accepts_gzip, strong_etag
 from app.scoring.metrics import Metric
 from app.surveys.wording import SUPPORTED_LOCALES, default_wording
 
@@ -40,7 +40,7 @@ class WidgetScript:
     gzip: Representation
 
     def for_request(self, accept_encoding: str) -> Representation:
-        return self.gzip if _accepts_gzip(accept_encoding) else self.plain
+        return self.gzip if accepts_gzip(accept_encoding) else self.plain
 
 
 def texts() -> dict[str, object]:
@@ -72,34 +72,6 @@ def script() -> WidgetScript:
     # mtime=0: the same script always compresses to the same bytes (and the same ETag).
     compressed = gzip.compress(body, compresslevel=9, mtime=0)
     return WidgetScript(
-        plain=Representation(body, _etag(body), gzipped=False),
-        gzip=Representation(compressed, _etag(compressed), gzipped=True),
+        plain=Representation(body, strong_etag(body), gzipped=False),
+        gzip=Representation(compressed, strong_etag(compressed), gzipped=True),
     )
-
-
-def _etag(body: bytes) -> str:
-    return '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-
-
-def _accepts_gzip(header: str) -> bool:
-    for part in header.split(","):
-        coding, _, params = part.strip().partition(";")
-        if coding.strip().lower() in ("gzip", "*"):
-            quality = params.strip()
-            return not quality.startswith("q=") or _positive(quality[2:])
-    return False
-
-
-def _positive(quality: str) -> bool:
-    try:
-        return float(quality) > 0
-    except ValueError:
-        return False
-
-
-def not_modified(if_none_match: str | None, etag: str) -> bool:
-    """RFC 9110 §13.1.2: If-None-Match matches with the weak comparison, or on ``*``."""
-    if if_none_match is None:
-        return False
-    tags = [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
-    return "*" in tags or etag in tags
