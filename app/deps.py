@@ -18,7 +18,6 @@ from app.fields import Slug
 from app.keys import service as keys_service
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
-from app.operations.access_log import route_template
 from app.problems import Forbidden
 from app.responses.filters import ResponseFilter
 from app.responses.schemas import Channel
@@ -66,16 +65,8 @@ async def _principal(
         origin = request.headers.get("origin")
         if origin not in principal.allowed_origins:
             raise Forbidden("This publishable key is not allowed from this origin.")
-        if route_template(request.scope) in _ONE_ANSWER_PER_REQUEST:
-            raise Forbidden(
-                "Publishable keys send one answer per request (POST /v1/responses), "
-                "so that the per-request rate limits bound what a public page can send."
-            )
         await _limit_publishable(request, principal)
     return principal
-
-
-_ONE_ANSWER_PER_REQUEST = frozenset({"/v1/responses/batch"})
 
 
 def _client_ip(request: Request) -> str:

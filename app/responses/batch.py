@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.keys.service import Principal
-from app.problems import FieldError, ValidationFailed, field_errors, validation_problem
+from app.keys.tokens import KeyKind
+from app.problems import FieldError, Forbidden, ValidationFailed, field_errors, validation_problem
 from app.responses.records import NewResponse
 from app.responses.schemas import MAX_BATCH, MAX_IDEMPOTENCY_KEY, BatchCreate, ResponseCreate
 from app.responses.service import Ingest, now, prepare, rejected
@@ -53,6 +54,11 @@ async def create(
     ingest: Ingest, caller: Principal, body: bytes, header_key: str | None
 ) -> list[dict[str, Any]]:
     """Valid items are stored even when others are not; every item gets a result, in order."""
+    if caller.kind is KeyKind.PUBLISHABLE:
+        raise Forbidden(
+            "Publishable keys send one answer per request (POST /v1/responses), "
+            "so that the per-request rate limits bound what a public page can send."
+        )
     if header_key and len(header_key) > MAX_BATCH_HEADER_KEY:
         raise rejected(
             "Idempotency-Key",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, String, Table, and_, func, or_, select, type_coerce
+from sqlalchemy import ColumnElement, DateTime, String, Table, and_, func, or_, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -155,7 +155,8 @@ async def hourly(
     hour = source.table.c.hour
     # Hours as the driver gives them: a series reads a thousand or more of these rows, and
     # SQLAlchemy's per-value conversion (text → datetime → UTC) was a quarter of its cost.
-    raw_hour = type_coerce(hour, String) if connection.dialect.name == "sqlite" else hour
+    driver_type = String() if connection.dialect.name == "sqlite" else DateTime(timezone=True)
+    raw_hour = type_coerce(hour, driver_type)
     statement = (
         select(raw_hour.label("hour"), *source.group, *_sums(source.table))
         .where(_hour_range(source.table, hours), *source.conditions)
