@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from conftest import Service
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from problem_asserts import assert_problem
+from starlette.types import Message
 
 from app.config import Settings
 from app.keys.scopes import Scope
@@ -220,6 +221,42 @@ async def test_an_unexpected_exception_is_a_500_problem_without_internals(
     [record] = [r for r in caplog.records if r.name == "touchpoint.errors"]
     assert record.getMessage() == "unhandled error on GET /v1/boom/{secret}"
     assert record.exc_info is not None
+
+
+async def test_a_client_that_hangs_up_mid_body_is_no_error_and_gets_no_answer(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app = bare_app()
+
+    @app.post("/v1/upload")
+    async def upload(request: Request) -> None:
+        await request.body()
+
+    messages: list[Message] = [
+        {"type": "http.request", "body": b'{"responses": [', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return messages.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/v1/upload", "raw_path": b"/v1/upload", "query_string": b"",
+        "root_path": "", "headers": [(b"content-type", b"application/json")],
+        "client": ("127.0.0.1", 5000), "server": ("test", 80),
+    }  # fmt: skip
+    with caplog.at_level(logging.INFO, logger="touchpoint.errors"):
+        await app(scope, receive, send)
+
+    assert sent == []  # nobody is left to answer
+    [record] = [r for r in caplog.records if r.name == "touchpoint.errors"]
+    assert record.levelno == logging.INFO
+    assert record.getMessage() == "client disconnected during POST /v1/upload"
 
 
 def test_field_errors_drop_request_locations_and_read_named_model_checks() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.operations.access_log import route_template
@@ -34,6 +35,10 @@ class UnexpectedErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client hung up before its body arrived: nothing was written, nobody is
+            # left to answer, and it is not a bug of ours.
+            logger.info("client disconnected during %s %s", scope["method"], route_template(scope))
         except Exception as error:
             logger.error(
                 "unhandled error on %s %s", scope["method"], route_template(scope), exc_info=error

@@ -334,6 +334,8 @@
   async function drain() {
     for (;;) {
       if (!key) return null;
+      // No network at all: nothing to try until the 'online' event calls syncSoon again.
+      if (navigator.onLine === false) return null;
       var waiting = (await all('outbox')).filter(function (item) { return item.state === 'ready'; });
       if (!waiting.length) return null;
       waiting.sort(function (a, b) { return a.at - b.at; });
