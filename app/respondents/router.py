@@ -9,8 +9,9 @@ from starlette.responses import Response
 from app.deps import Admin, DatabaseDep, IngestDep, json_response
 from app.problems import Forbidden, Unauthenticated, problem_responses
 from app.respondents import service
+from app.routing import StrictQueryRoute
 
-router = APIRouter(prefix="/v1/respondents", tags=["privacy"])
+router = APIRouter(prefix="/v1/respondents", tags=["privacy"], route_class=StrictQueryRoute)
 
 
 class Erasure(BaseModel):

@@ -38,9 +38,10 @@ from app.responses.schemas import (
     ResponsePatch,
     ResponseRead,
 )
+from app.routing import StrictQueryRoute
 from app.scoring.metrics import Metric
 
-router = APIRouter(prefix="/v1/responses", tags=["responses"])
+router = APIRouter(prefix="/v1/responses", tags=["responses"], route_class=StrictQueryRoute)
 
 IdempotencyHeader = Annotated[
     str | None,
