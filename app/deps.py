@@ -19,6 +19,7 @@ from app.keys import service as keys_service
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 from app.problems import Forbidden
+from app.responses.export_cursors import CursorSigner
 from app.responses.filters import ResponseFilter
 from app.responses.schemas import Channel
 from app.responses.service import Ingest
@@ -42,6 +43,11 @@ async def _ingest(request: Request) -> Ingest:
     return ingest
 
 
+async def _export_cursors(request: Request) -> CursorSigner:
+    cursors: CursorSigner = request.app.state.export_cursors
+    return cursors
+
+
 async def _key_cache(request: Request) -> keys_service.KeyCache:
     cache: keys_service.KeyCache = request.app.state.key_cache
     return cache
@@ -51,6 +57,7 @@ DatabaseDep = Annotated[Database, Depends(_database)]
 KeyCacheDep = Annotated[keys_service.KeyCache, Depends(_key_cache)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 IngestDep = Annotated[Ingest, Depends(_ingest)]
+ExportCursorsDep = Annotated[CursorSigner, Depends(_export_cursors)]
 
 
 async def _principal(

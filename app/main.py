@@ -35,6 +35,7 @@ from app.problems import (
 )
 from app.respondents import service as respondents_service
 from app.respondents.router import router as respondents_router
+from app.responses import export_cursors
 from app.responses.followup import SECRET_NAME as FOLLOWUP_SECRET
 from app.responses.followup import FollowupTokens
 from app.responses.router import router as responses_router
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             followups = FollowupTokens(await stored_secret(db, FOLLOWUP_SECRET))
             app.state.ingest = Ingest(db, writer, hasher, followups)
             app.state.email_links = await email_service.load(db, active)
+            app.state.export_cursors = await export_cursors.load(db, active)
             writer.start()
             try:
                 yield

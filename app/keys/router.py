@@ -8,8 +8,9 @@ from app.keys import service
 from app.keys.errors import KeyNotFound
 from app.keys.schemas import KeyCreate, KeyCreated, KeyList, KeyRead
 from app.problems import Forbidden, Unauthenticated, ValidationFailed, problem_responses
+from app.routing import StrictQueryRoute
 
-router = APIRouter(prefix="/v1/keys", tags=["keys"])
+router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=StrictQueryRoute)
 AUTH_PROBLEMS = (Unauthenticated, Forbidden)
 
 

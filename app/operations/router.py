@@ -6,8 +6,9 @@ from starlette.responses import Response
 from app import schema
 from app.deps import DatabaseDep, json_response
 from app.problems import ServiceUnavailable, problem_responses
+from app.routing import StrictQueryRoute
 
-router = APIRouter(tags=["operations"])
+router = APIRouter(tags=["operations"], route_class=StrictQueryRoute)
 
 
 @router.get("/healthz", summary="The process is up")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import csv
 import io
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,11 +12,11 @@ from typing import Any
 import orjson
 
 from app.db import Database
-from app.problems import FieldError
 from app.responses import repository
-from app.responses.errors import InvalidCursor
+from app.responses.export_cursors import CursorSigner
 from app.responses.filters import ResponseFilter
 from app.responses.records import StoredResponse
+from app.responses.repository import ListPosition
 
 CSV_COLUMNS = (
     "id",
@@ -44,64 +41,44 @@ _STREAM_FLUSH_ROWS = 500
 class ExportQuery:
     filter: ResponseFilter
     updated_since: datetime | None = None
-    cursor: str | None = None
+    after: ListPosition | None = None
     limit: int | None = None
 
-    def fingerprint(self) -> str:
-        return self.filter.fingerprint(self.updated_since)
-
-
-def encode_cursor(last: StoredResponse, fingerprint: str) -> str:
-    payload = orjson.dumps([last.responded_at.isoformat(), str(last.id), fingerprint])
-    return base64.urlsafe_b64encode(payload).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, fingerprint: str) -> repository.ListPosition:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        at, response_id, cursor_fingerprint = orjson.loads(base64.urlsafe_b64decode(padded))
-        position = (datetime.fromisoformat(at), uuid.UUID(response_id))
-    except (ValueError, TypeError, binascii.Error, orjson.JSONDecodeError) as error:
-        raise _bad_cursor("not a cursor this service gave out") from error
-    if position[0].tzinfo is None:  # never given out; a naive time would fail in the query
-        raise _bad_cursor("not a cursor this service gave out")
-    if cursor_fingerprint != fingerprint:
-        raise _bad_cursor("the cursor belongs to a query with other filters")
-    return position
-
-
-def _bad_cursor(message: str) -> InvalidCursor:
-    return InvalidCursor("Start again without `cursor`.", errors=[FieldError("cursor", message)])
+    @classmethod
+    def read(
+        cls,
+        cursors: CursorSigner,
+        filter: ResponseFilter,
+        updated_since: datetime | None,
+        cursor: str | None,
+        limit: int | None,
+    ) -> ExportQuery:
+        """The query, its cursor checked: a bad one fails here, before any stream starts."""
+        fingerprint = filter.fingerprint(updated_since)
+        after = cursors.read(cursor, fingerprint) if cursor else None
+        return cls(filter, updated_since, after, limit)
 
 
 async def page(
-    db: Database, query: ExportQuery, limit: int
+    db: Database, cursors: CursorSigner, query: ExportQuery, limit: int
 ) -> tuple[list[StoredResponse], str | None]:
-    fingerprint = query.fingerprint()
-    after = decode_cursor(query.cursor, fingerprint) if query.cursor else None
     async with db.engine.connect() as connection:
         rows = await repository.list_page(
-            connection, query.filter, query.updated_since, after, limit + 1
+            connection, query.filter, query.updated_since, query.after, limit + 1
         )
     if len(rows) <= limit:
         return rows, None
     rows = rows[:limit]
-    return rows, encode_cursor(rows[-1], fingerprint)
+    last = (rows[-1].responded_at, rows[-1].id)
+    return rows, cursors.issue(last, query.filter.fingerprint(query.updated_since))
 
 
 async def _rows(db: Database, query: ExportQuery) -> AsyncIterator[StoredResponse]:
-    after = decode_cursor(query.cursor, query.fingerprint()) if query.cursor else None
     async with db.engine.connect() as connection:
         async for row in repository.stream(
-            connection, query.filter, query.updated_since, after, query.limit
+            connection, query.filter, query.updated_since, query.after, query.limit
         ):
             yield row
-
-
-def check(query: ExportQuery) -> None:
-    """Fail before a stream starts, while a problem+json answer is still possible."""
-    if query.cursor:
-        decode_cursor(query.cursor, query.fingerprint())
 
 
 async def ndjson_stream(db: Database, query: ExportQuery) -> AsyncIterator[bytes]:

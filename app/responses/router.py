@@ -11,6 +11,7 @@ from starlette.responses import Response, StreamingResponse
 from app.deps import (
     DatabaseDep,
     Dimensions,
+    ExportCursorsDep,
     IngestDep,
     OptionalCaller,
     ResponsesReader,
@@ -38,9 +39,10 @@ from app.responses.schemas import (
     ResponsePatch,
     ResponseRead,
 )
+from app.routing import StrictQueryRoute
 from app.scoring.metrics import Metric
 
-router = APIRouter(prefix="/v1/responses", tags=["responses"])
+router = APIRouter(prefix="/v1/responses", tags=["responses"], route_class=StrictQueryRoute)
 
 IdempotencyHeader = Annotated[
     str | None,
@@ -182,6 +184,7 @@ async def patch_response(
 async def list_responses(
     _caller: ResponsesReader,
     db: DatabaseDep,
+    cursors: ExportCursorsDep,
     dimensions: Dimensions,
     metric: Metric | None = None,
     since: Annotated[Timestamp | None, Query(description="Inclusive, on responded_at")] = None,
@@ -195,16 +198,16 @@ async def list_responses(
     cursor: Annotated[str | None, Query(max_length=512)] = None,
     format: Literal["json", "ndjson", "csv"] = "json",
 ) -> Response:
-    query = export.ExportQuery(
-        filter=dimensions.to_filter(metric.value if metric else None, since, until),
-        updated_since=updated_since,
-        cursor=cursor,
-        limit=limit,
+    query = export.ExportQuery.read(
+        cursors,
+        dimensions.to_filter(metric.value if metric else None, since, until),
+        updated_since,
+        cursor,
+        limit,
     )
     if format == "json":
-        rows, next_cursor = await export.page(db, query, limit or DEFAULT_PAGE)
+        rows, next_cursor = await export.page(db, cursors, query, limit or DEFAULT_PAGE)
         return json_response({"data": [row.to_api() for row in rows], "next_cursor": next_cursor})
-    export.check(query)
     if format == "csv":
         headers = {"Content-Disposition": 'attachment; filename="responses.csv"'}
         return StreamingResponse(

@@ -5,6 +5,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -15,6 +16,7 @@ from pydantic import (
 )
 
 from app.fields import NoNul, Slug, Timestamp
+from app.respondents.ids import erasable
 from app.scoring.metrics import SCALE, Metric
 
 MAX_FUTURE = timedelta(minutes=5)
@@ -32,7 +34,10 @@ Locale = Annotated[
     StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$", max_length=35),
     Field(examples=["pl", "en-GB"]),
 ]
-RespondentId = Annotated[str, StringConstraints(min_length=1, max_length=255), NoNul]
+# Only ids that DELETE /v1/respondents/{respondent} can name (see app/respondents/ids.py).
+RespondentId = Annotated[
+    str, StringConstraints(min_length=1, max_length=255), NoNul, AfterValidator(erasable)
+]
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_IDEMPOTENCY_KEY), NoNul
 ]

@@ -12,11 +12,12 @@ from app.deps import DatabaseDep, Dimensions, ScoresReader
 from app.fields import Timestamp
 from app.http_caching import not_modified, strong_etag
 from app.problems import Forbidden, Unauthenticated, ValidationFailed, problem_responses
+from app.routing import StrictQueryRoute
 from app.scores import service, timing
 from app.scores.schemas import ScoreReport, SeriesReport
 from app.scoring import Interval, Metric
 
-router = APIRouter(prefix="/v1/scores", tags=["scores"])
+router = APIRouter(prefix="/v1/scores", tags=["scores"], route_class=StrictQueryRoute)
 
 GroupBy = Literal["survey", "touchpoint", "channel", "location"]
 WindowParam = Annotated[

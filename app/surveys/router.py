@@ -13,13 +13,14 @@ from app.deps import Admin, DatabaseDep, json_response
 from app.fields import SLUG_PATTERN
 from app.http_caching import not_modified, strong_etag
 from app.problems import Forbidden, Unauthenticated, ValidationFailed, problem_responses
+from app.routing import StrictQueryRoute
 from app.scoring.metrics import Metric
 from app.surveys import service
 from app.surveys.errors import SurveyNotFound
 from app.surveys.schemas import SurveyList, SurveyRead, SurveyWording, WordingRead
 from app.surveys.wording import pick_locale
 
-router = APIRouter(prefix="/v1/surveys", tags=["surveys"])
+router = APIRouter(prefix="/v1/surveys", tags=["surveys"], route_class=StrictQueryRoute)
 
 AUTH_PROBLEMS = (Unauthenticated, Forbidden)
 SurveyPath = Annotated[

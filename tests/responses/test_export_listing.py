@@ -399,9 +399,10 @@ async def test_reading_needs_a_key_with_responses_read(service: Service) -> None
     writer = await service.client_with(Scope.RESPONSES_WRITE, Scope.SCORES_READ, Scope.ADMIN)
     async with writer:
         created = await writer.post("/v1/responses", json=nps())
-        for path in ("/v1/responses", f"/v1/responses/{created.json()['id']}"):
-            for fmt in ("json", "csv", "ndjson"):
-                response = await writer.get(path, params={"format": fmt})
-                assert_problem(response, "forbidden")
-                anonymous = await service.client.get(path, params={"format": fmt})
-                assert_problem(anonymous, "unauthenticated")
+        one = f"/v1/responses/{created.json()['id']}"
+        listing = [("/v1/responses", {"format": fmt}) for fmt in ("json", "csv", "ndjson")]
+        for path, params in [*listing, (one, {})]:
+            response = await writer.get(path, params=params)
+            assert_problem(response, "forbidden")
+            anonymous = await service.client.get(path, params=params)
+            assert_problem(anonymous, "unauthenticated")

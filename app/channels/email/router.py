@@ -31,9 +31,10 @@ from app.problems import (
     problem_responses,
 )
 from app.responses.service import Ingest
+from app.routing import StrictQueryRoute, tolerates_unknown_query
 from app.surveys.wording import pick_locale
 
-router = APIRouter()
+router = APIRouter(route_class=StrictQueryRoute)
 logger = logging.getLogger("touchpoint.email")
 _FORM_FIELDS = 10
 
@@ -75,7 +76,9 @@ async def create_email_links(
     return json_response(created.model_dump(mode="json"))
 
 
+# Mail systems append tracking parameters (utm_*) to links: a customer never sees a 422.
 @router.api_route("/r/{token}/{score}", methods=["GET", "HEAD"], include_in_schema=False)
+@tolerates_unknown_query
 async def open_score_link(
     token: str,
     score: str,
@@ -88,6 +91,7 @@ async def open_score_link(
 
 
 @router.api_route("/r/{token}", methods=["GET", "HEAD"], include_in_schema=False)
+@tolerates_unknown_query
 async def open_link(
     token: str,
     request: Request,
@@ -99,6 +103,7 @@ async def open_link(
 
 
 @router.post("/r/{token}", include_in_schema=False)
+@tolerates_unknown_query
 async def send_answer(
     token: str,
     request: Request,

@@ -21,7 +21,7 @@ from app.channels.email.texts import Texts, texts_for
 from app.channels.email.tokens import LinkClaims, LinkSigner, new_nonce
 from app.config import Settings
 from app.db import Database
-from app.instance.service import stored_secret
+from app.instance import signing
 from app.keys.service import Principal
 from app.responses import service as responses_service
 from app.responses.schemas import Channel, ResponseCreate
@@ -45,20 +45,12 @@ class EmailLinks:
     bursts: BurstWatch
 
 
-def server_secrets(settings: Settings, generated: str) -> list[str]:
-    """Oldest first, the signing one last: the configured secret, else the generated one.
-
-    Once a secret is configured, the generated one (which a database dump holds) no
-    longer verifies anything, so nobody can forge links from a dump.
-    """
-    old = [secret.get_secret_value() for secret in settings.old_secret_keys]
-    current = settings.secret_key.get_secret_value() if settings.secret_key else generated
-    return [*old, current]
+server_secrets = signing.server_secrets  # where tests and callers have always found it
 
 
 async def load(db: Database, settings: Settings) -> EmailLinks:
-    generated = await stored_secret(db, GENERATED_SECRET)
-    return EmailLinks(LinkSigner(server_secrets(settings, generated)), BurstWatch())
+    secrets = await signing.load_secrets(db, settings, GENERATED_SECRET)
+    return EmailLinks(LinkSigner(secrets), BurstWatch())
 
 
 # --- issuing ---------------------------------------------------------------------------

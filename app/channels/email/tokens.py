@@ -12,19 +12,18 @@ with it and every old secret still configured.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from itsdangerous import BadData, URLSafeSerializer
+from itsdangerous import BadData
+
+from app.instance import signing
 
 _SALT = "touchpoint.email-link"
-# The purpose label contains NUL, which respondent ids never do (they are refused): so no
-# respondent hash, HMAC(secret, id), can ever equal a signing key derived here.
+# With NUL, like every purpose label: see app/instance/signing.py.
 _PURPOSE = b"touchpoint email links\x00v1"
 _VERSION = 1
 # Longer than any token this service issues (see service.MAX_TOKEN_LENGTH): not worth a MAC.
@@ -71,21 +70,11 @@ class TokenExpired(Exception):
         self.claims = claims
 
 
-def purpose_key(server_secret: str) -> bytes:
-    return hmac.new(server_secret.encode(), _PURPOSE, hashlib.sha256).digest()
-
-
 class LinkSigner:
     """Signs with the newest secret; verifies with all of them (``secrets`` oldest first)."""
 
     def __init__(self, server_secrets: Sequence[str]) -> None:
-        if not server_secrets:
-            raise ValueError("at least one secret is needed")
-        self._serializer = URLSafeSerializer(
-            [purpose_key(secret) for secret in server_secrets],
-            salt=_SALT,
-            signer_kwargs={"key_derivation": "hmac", "digest_method": hashlib.sha256},
-        )
+        self._serializer = signing.serializer(server_secrets, _PURPOSE, _SALT)
 
     def issue(self, claims: LinkClaims) -> str:
         token: str = self._serializer.dumps(_to_payload(claims))

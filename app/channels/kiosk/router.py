@@ -13,8 +13,9 @@ from app.channels.kiosk.config import TIMINGS
 from app.deps import DatabaseDep
 from app.http_caching import accepts_gzip, not_modified
 from app.problems import NotFound, problem_responses
+from app.routing import StrictQueryRoute, tolerates_unknown_query
 
-router = APIRouter(tags=["kiosk"])
+router = APIRouter(tags=["kiosk"], route_class=StrictQueryRoute)
 
 PAGE_POLICY = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
@@ -72,6 +73,7 @@ def _page_description() -> str:
     summary="The full-screen kiosk page for a store tablet",
     description=_page_description(),
 )
+@tolerates_unknown_query  # config.parse() judges every name, on a page staff can read
 async def kiosk_page(request: Request, db: DatabaseDep) -> Response:
     rendered = await service.page(
         db, request.query_params.multi_items(), request.headers.get("accept-language")

@@ -9,8 +9,9 @@ from starlette.responses import Response
 
 from app.channels.widget import service
 from app.http_caching import not_modified
+from app.routing import StrictQueryRoute, tolerates_unknown_query
 
-router = APIRouter(tags=["widget"])
+router = APIRouter(tags=["widget"], route_class=StrictQueryRoute)
 
 
 @router.get(
@@ -26,6 +27,7 @@ router = APIRouter(tags=["widget"])
         304: {"description": "The cached copy is current"},
     },
 )
+@tolerates_unknown_query  # pages load it with a cache-busting ?v=…
 async def widget_script(
     if_none_match: Annotated[str | None, Header()] = None,
     accept_encoding: Annotated[str, Header()] = "",

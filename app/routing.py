@@ -1,0 +1,100 @@
+"""Query strings are checked like bodies: an unknown or repeated parameter is a 422.
+
+Every router is built with ``route_class=StrictQueryRoute``. The route learns, once when
+it is built, which query parameters its endpoint and its dependencies declare (the same
+list openapi.yaml shows) and which of them take several values. A request whose query
+string names anything else, or repeats a single-valued parameter, is refused before any
+dependency runs, like a 404 or 405: it is the shape of the request that is wrong, so the
+answer is the same with or without a key. A request without a query string (the ingest
+hot path) costs one dictionary lookup.
+
+Pages opened from places that append parameters of their own (``utm_*`` added to email
+links by mail systems, a cache-busting ``?v=`` on a script tag) are marked with
+:func:`tolerates_unknown_query`: they ignore names they do not declare.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from fastapi._compat import field_annotation_is_sequence
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import get_validation_alias
+from fastapi.routing import APIRoute
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+
+from app.problems import FieldError, ValidationFailed
+
+_TOLERANT = "__touchpoint_tolerates_unknown_query__"
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def tolerates_unknown_query(endpoint: Endpoint) -> Endpoint:
+    """Ignore query parameters this endpoint does not declare (apply under the route decorator)."""
+    setattr(endpoint, _TOLERANT, True)
+    return endpoint
+
+
+@dataclass(frozen=True)
+class QueryRules:
+    """The query parameters one route takes: ``single`` once at most, ``many`` repeatable."""
+
+    single: frozenset[str]
+    many: frozenset[str]
+    refuse_unknown: bool = True
+
+    @classmethod
+    def of(cls, dependant: Dependant, *, refuse_unknown: bool = True) -> QueryRules:
+        single: set[str] = set()
+        many: set[str] = set()
+        for field in _query_fields(dependant):
+            is_list = field_annotation_is_sequence(field.field_info.annotation)
+            (many if is_list else single).add(get_validation_alias(field))
+        return cls(frozenset(single), frozenset(many), refuse_unknown)
+
+    def problems(self, params: QueryParams) -> list[FieldError]:
+        errors: list[FieldError] = []
+        for name in params:  # each distinct name once, in the order first given
+            if name in self.single:
+                if len(params.getlist(name)) > 1:
+                    errors.append(FieldError(name, "given more than once; it takes one value"))
+            elif name not in self.many and self.refuse_unknown:
+                errors.append(FieldError(name, self._unknown()))
+        return errors
+
+    def _unknown(self) -> str:
+        names = ", ".join(sorted(self.single | self.many))
+        takes = f"this endpoint takes {names}" if names else "this endpoint takes none"
+        return f"unknown query parameter (check its spelling); {takes}"
+
+
+def _query_fields(dependant: Dependant) -> Iterator[Any]:
+    yield from dependant.query_params
+    for sub in dependant.dependencies:
+        yield from _query_fields(sub)
+
+
+class StrictQueryRoute(APIRoute):
+    """An APIRoute that refuses unknown and repeated single-valued query parameters."""
+
+    query_rules: QueryRules
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        rules = QueryRules.of(
+            self.dependant, refuse_unknown=not getattr(self.endpoint, _TOLERANT, False)
+        )
+        self.query_rules = rules
+
+        async def checked(request: Request) -> Response:
+            if request.scope["query_string"]:
+                errors = rules.problems(request.query_params)
+                if errors:
+                    raise ValidationFailed("See `errors` for what to fix.", errors=errors)
+            return await handler(request)
+
+        return checked
