@@ -360,9 +360,9 @@ async def test_an_insert_that_loses_the_race_is_retried_as_an_update(
     created = await issue(crm)
     await send(service.client, created["token"], 9, "first")
     real = repository.find_for_update
-    lookups: list[str] = []
+    lookups: list[tuple[str, str]] = []
 
-    async def stale_once(connection: Any, key: str) -> Any:
+    async def stale_once(connection: Any, key: tuple[str, str]) -> Any:
         lookups.append(key)
         return None if len(lookups) == 1 else await real(connection, key)
 
