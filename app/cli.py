@@ -105,29 +105,69 @@ def keys() -> None:
 @click.option("--name", required=True)
 @click.option("--scope", "scopes", multiple=True, type=click.Choice([s.value for s in Scope]))
 @click.option(
-    "--kind", type=click.Choice([k.value for k in KeyKind]), default="secret", show_default=True
+    "--kind",
+    type=click.Choice([k.value for k in KeyKind]),
+    default=None,
+    help="[default: secret; with --replaces: the replaced key's]",
 )
 @click.option("--origin", "origins", multiple=True, help="Allowed origin of a publishable key")
 @click.option("--location", default=None, help="Location a kiosk key is bound to")
+@click.option(
+    "--replaces",
+    default=None,
+    metavar="KEY_ID",
+    help="Rotate: the new key shares this key's idempotency namespace and, unless given, "
+    "its kind, scopes, origins and location. The old key stays valid until revoked.",
+)
 def create_key(
-    name: str, scopes: tuple[str, ...], kind: str, origins: tuple[str, ...], location: str | None
+    name: str,
+    scopes: tuple[str, ...],
+    kind: str | None,
+    origins: tuple[str, ...],
+    location: str | None,
+    replaces: str | None,
 ) -> None:
     """Create a key; the key is printed alone on the last line."""
+    given = {
+        "kind": kind,
+        "scopes": list(scopes) or None,
+        "allowed_origins": list(origins) or None,
+        "location": location,
+    }
+    # A replacement takes from the key it replaces whatever the command line leaves out.
+    fields = {field: value for field, value in given.items() if value is not None}
+    if replaces is None:
+        fields = {"kind": "secret", "scopes": [], "allowed_origins": [], **fields}
     try:
-        request = KeyCreate.model_validate(
-            {
-                "name": name,
-                "kind": kind,
-                "scopes": list(scopes),
-                "allowed_origins": list(origins),
-                "location": location,
-            }
-        )
+        request = KeyCreate.model_validate({"name": name, "replaces": replaces, **fields})
     except ValidationError as error:
         raise click.UsageError(_first_message(error)) from error
-    created = _with_database(lambda db: keys_service.create(db, request))
+    _print_created(_keys_call(lambda db: keys_service.create(db, request)))
+
+
+@keys.command("rotate")
+@click.argument("key_id")
+def rotate_key(key_id: str) -> None:
+    """Make a replacement of a key (same kind, scopes, namespace); revoke the old one later."""
+    _print_created(_keys_call(lambda db: keys_service.rotate(db, key_id)))
+
+
+def _keys_call(call: Callable[[Database], Awaitable[KeyCreated]]) -> KeyCreated:
+    try:
+        return _with_database(call)
+    except ProblemError as error:
+        raise click.ClickException(_problem_message(error)) from error
+
+
+def _problem_message(error: ProblemError) -> str:
+    return "; ".join(f"{e.field}: {e.message}" for e in error.errors) or error.detail
+
+
+def _print_created(created: KeyCreated) -> None:
+    replacing = f", replacing {created.replaces}" if created.replaces else ""
     click.echo(
-        f"created {created.kind} key {created.id} ({created.name}): {' '.join(created.scopes)}"
+        f"created {created.kind} key {created.id} ({created.name}{replacing}): "
+        f"{' '.join(created.scopes)}"
     )
     click.echo("It is shown this once only; keep it safe:")
     click.echo(created.key)

@@ -160,6 +160,69 @@ def test_keys_revoke_of_an_unknown_key_fails_clearly(cli: Cli) -> None:
     assert "No key has the id '0123456789abcdef'" in result.stderr
 
 
+def answer_with(url: str, key: str, idempotency_key: str, score: int = 9) -> int:
+    body: dict[str, object] = {"metric": "nps", "score": score, "idempotency_key": idempotency_key}
+    return status_with(url, key, "POST", "/v1/responses", body)
+
+
+def test_keys_create_replaces_makes_a_key_that_replays_the_old_keys_answers(
+    cli: Cli, fresh_url: str
+) -> None:
+    old = new_key(cli, "--name", "POS", "--scope", "responses:write")
+    assert answer_with(fresh_url, old, "receipt-1") == 201
+
+    result = cli("keys", "create", "--name", "POS 2027", "--replaces", old[6:22])
+
+    assert result.exit_code == 0, result.output
+    new = result.stdout.rstrip("\n").splitlines()[-1]
+    assert KEY_LINE.match(new), result.stdout
+    assert new.startswith("tp_sk_"), result.stdout
+    assert f"(POS 2027, replacing {old[6:22]}): responses:write" in result.stdout
+    assert answer_with(fresh_url, new, "receipt-1") == 200  # the replay, not a second answer
+    assert answer_with(fresh_url, new, "receipt-1", score=3) == 409
+    assert answer_with(fresh_url, old, "receipt-1") == 200  # not revoked: it switches over
+    other = new_key(cli, "--name", "another till", "--scope", "responses:write")
+    assert answer_with(fresh_url, other, "receipt-1") == 201
+
+
+def test_keys_rotate_makes_a_like_key_in_the_same_namespace(cli: Cli, fresh_url: str) -> None:
+    kiosk = new_key(cli, "--name", "door", "--kind", "kiosk", "--location", "store-12")
+    assert answer_with(fresh_url, kiosk, "tablet:1") == 201
+
+    result = cli("keys", "rotate", kiosk[6:22])
+
+    assert result.exit_code == 0, result.output
+    rotated = result.stdout.rstrip("\n").splitlines()[-1]
+    assert rotated.startswith("tp_kk_"), result.stdout
+    assert f"created kiosk key {rotated[6:22]} (door, replacing {kiosk[6:22]})" in result.stdout
+    assert answer_with(fresh_url, rotated, "tablet:1") == 200
+    body: dict[str, object] = {"metric": "nps", "score": 9, "location": "store-13"}
+    assert status_with(fresh_url, rotated, "POST", "/v1/responses", body) == 422
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["rotate", "0123456789abcdef"], "No key has the id '0123456789abcdef'"),
+        (["create", "--name", "x", "--replaces", "0123456789abcdef"], "replaces: no key"),
+        (["create", "--name", "x", "--replaces", "{id}", "--kind", "kiosk"], "kind: the key"),
+    ],
+)
+def test_a_replacement_that_cannot_be_made_fails_clearly(
+    cli: Cli, args: list[str], message: str
+) -> None:
+    key_id = new_key(cli, "--name", "POS", "--scope", "responses:write")[6:22]
+    before = cli("keys", "list").stdout
+
+    result = cli("keys", *(arg.replace("{id}", key_id) for arg in args))
+
+    assert result.exit_code == 1, result.output
+    assert result.stdout == ""
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+    assert cli("keys", "list").stdout == before
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [

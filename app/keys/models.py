@@ -23,3 +23,7 @@ class ApiKey(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Idempotency keys are unique per namespace: a key's own id, or the namespace of the
+    # key it was made to replace, so that a rotated POS still replays its own answers.
+    idempotency_namespace: Mapped[str] = mapped_column(String(16))
+    replaces: Mapped[str | None] = mapped_column(String(16))

@@ -10,6 +10,7 @@ from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 
 Origin = Annotated[str, AfterValidator(normalize_origin)]
+KeyId = Annotated[str, Field(pattern=r"^[0-9a-f]{16}$")]
 WRITE_ONLY_KINDS = (KeyKind.PUBLISHABLE, KeyKind.KIOSK)
 
 
@@ -21,10 +22,20 @@ class KeyCreate(BaseModel):
     scopes: list[Scope] = Field(default_factory=list, max_length=4)
     allowed_origins: list[Origin] = Field(default_factory=list, max_length=50)
     location: Slug | None = None
+    replaces: KeyId | None = Field(
+        default=None,
+        description=(
+            "The id of a key this one is made to replace (rotation): the new key shares its "
+            "idempotency namespace, and takes its kind, scopes, origins and location unless "
+            "the request gives them. The old key keeps working until it is revoked."
+        ),
+    )
 
     # Messages start with the field they are about: the problem's errors[].field names it.
     @model_validator(mode="after")
     def _fits_kind(self) -> KeyCreate:
+        if self.replaces is not None:
+            return self  # checked once the replaced key has filled in the rest (service.create)
         if self.kind in WRITE_ONLY_KINDS:
             if set(self.scopes) - {Scope.RESPONSES_WRITE}:
                 raise ValueError(f"scopes: {self.kind} keys are write-only (responses:write)")
@@ -51,6 +62,13 @@ class KeyRead(BaseModel):
     scopes: list[Scope]
     allowed_origins: list[str]
     location: str | None
+    replaces: str | None = Field(description="The key this one was made to replace, if any.")
+    idempotency_namespace: str = Field(
+        description=(
+            "Idempotency keys are unique within a namespace: the id of the first key of a "
+            "rotation. Keys that share it replay each other's answers; other keys never do."
+        )
+    )
     created_at: Timestamp
     last_used_at: Timestamp | None
     revoked_at: Timestamp | None

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from pydantic import ValidationError
+
 from app.db import Database
 from app.keys import repository
 from app.keys.errors import KeyNotFound
@@ -15,7 +17,13 @@ from app.keys.models import ApiKey
 from app.keys.schemas import KeyCreate, KeyCreated, KeyRead
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind, hash_key, matches, new_key, parse_key
-from app.problems import Forbidden, Unauthenticated
+from app.problems import (
+    FieldError,
+    Forbidden,
+    Unauthenticated,
+    ValidationFailed,
+    validation_problem,
+)
 
 if TYPE_CHECKING:  # a type only: SQL is built in repository.py
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -30,6 +38,8 @@ class Principal:
     key_id: str
     kind: KeyKind
     scopes: frozenset[str]
+    # Where this key's idempotency keys live: shared with the keys it replaced or that replace it.
+    idempotency_namespace: str
     allowed_origins: tuple[str, ...] = ()
     location: str | None = None
 
@@ -94,6 +104,7 @@ async def authenticate(db: Database, cache: KeyCache, token: str | None) -> Prin
         key_id=key.id,
         kind=KeyKind(key.kind),
         scopes=frozenset(key.scopes),
+        idempotency_namespace=key.idempotency_namespace,
         allowed_origins=tuple(key.allowed_origins),
         location=key.location,
     )
@@ -147,10 +158,60 @@ async def publishable_origins(db: Database) -> frozenset[str]:
 
 async def create(db: Database, request: KeyCreate) -> KeyCreated:
     async with db.writers() as session, session.begin():
-        return await _add_key(session, request)
+        if request.replaces is None:
+            return await _add_key(session, request)
+        replaced = await repository.get(session, request.replaces)
+        if replaced is None:
+            raise _rejected("replaces", f"no key has the id {request.replaces!r}")
+        return await _add_replacement(session, request, replaced)
 
 
-async def _add_key(session: AsyncSession, request: KeyCreate) -> KeyCreated:
+async def rotate(db: Database, key_id: str) -> KeyCreated:
+    """A new key like ``key_id`` in every way, in its idempotency namespace; both work."""
+    async with db.writers() as session, session.begin():
+        replaced = await repository.get(session, key_id)
+        if replaced is None:
+            raise KeyNotFound(f"No key has the id {key_id!r}.")
+        request = KeyCreate(name=replaced.name, replaces=replaced.id)
+        return await _add_replacement(session, request, replaced)
+
+
+async def _add_replacement(
+    session: AsyncSession, request: KeyCreate, replaced: ApiKey
+) -> KeyCreated:
+    """What the request does not say comes from the replaced key; the kind cannot change,
+    so a page's publishable key can never replay (and so read) a POS's answers."""
+    given = request.model_fields_set - {"replaces"}
+    if "kind" in given and request.kind != replaced.kind:
+        raise _rejected(
+            "kind", f"the key it replaces is a {replaced.kind} key, and so must its replacement be"
+        )
+    inherited = {
+        "kind": replaced.kind,
+        "scopes": replaced.scopes,
+        "allowed_origins": replaced.allowed_origins,
+        "location": replaced.location,
+    }
+    try:
+        complete = KeyCreate.model_validate({**inherited, **request.model_dump(include=given)})
+    except ValidationError as error:
+        raise validation_problem(error) from error
+    return await _add_key(
+        session, complete, namespace=replaced.idempotency_namespace, replaces=replaced.id
+    )
+
+
+def _rejected(field: str, message: str) -> ValidationFailed:
+    return ValidationFailed("See `errors` for what to fix.", errors=[FieldError(field, message)])
+
+
+async def _add_key(
+    session: AsyncSession,
+    request: KeyCreate,
+    *,
+    namespace: str | None = None,
+    replaces: str | None = None,
+) -> KeyCreated:
     key_id, token = new_key(request.kind)
     record = ApiKey(
         id=key_id,
@@ -163,6 +224,8 @@ async def _add_key(session: AsyncSession, request: KeyCreate) -> KeyCreated:
         created_at=datetime.now(UTC).replace(microsecond=0),
         last_used_at=None,
         revoked_at=None,
+        idempotency_namespace=namespace or key_id,
+        replaces=replaces,
     )
     await repository.add(session, record)
     return KeyCreated(**KeyRead.model_validate(record).model_dump(), key=token)

@@ -4,25 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from app.responses.records import NewResponse, Outcome, Status, StoredResponse
+from app.responses.records import IdempotencyScope, NewResponse, Outcome, Status, StoredResponse
 
 # An idempotency key already seen: the fingerprint of its payload and the row it made.
 Seen = tuple[str | None, StoredResponse]
 
 
 def judge(
-    items: Sequence[NewResponse], stored: Mapping[str, Seen]
+    items: Sequence[NewResponse], stored: Mapping[IdempotencyScope, Seen]
 ) -> tuple[list[Outcome | None], list[NewResponse]]:
     """Outcomes for items that repeat a known key (None for the rest), and what to insert.
 
-    ``stored`` maps idempotency keys already in the database to what they made. A key
-    that two items of the same group share is judged against the first of them.
+    ``stored`` maps (namespace, idempotency key) pairs already in the database to what
+    they made. A pair that two items of the same group share is judged against the first
+    of them; the same key in two namespaces is two unrelated answers.
     """
-    seen: dict[str, Seen] = dict(stored)
+    seen: dict[IdempotencyScope, Seen] = dict(stored)
     outcomes: list[Outcome | None] = []
     to_insert: list[NewResponse] = []
     for item in items:
-        key = item.stored.idempotency_key
+        key = item.idempotency
         previous = seen.get(key) if key is not None else None
         if previous is None:
             outcomes.append(None)

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, SmallInteger, String, Text, Uuid, text
+from sqlalchemy import JSON, Index, SmallInteger, String, Text, UniqueConstraint, Uuid, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -26,6 +26,9 @@ class SurveyResponse(Base):
             sqlite_where=text("respondent_hash IS NOT NULL"),
             postgresql_where=text("respondent_hash IS NOT NULL"),
         ),
+        # The database, not a worker's memory, is what stops a retry counting twice; per
+        # namespace, so that one integration's keys never meet another's.
+        UniqueConstraint("idempotency_namespace", "idempotency_key"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -42,7 +45,8 @@ class SurveyResponse(Base):
     responded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     received_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Unique: the database, not a worker's memory, is what stops a retry counting twice.
-    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255))
     request_fingerprint: Mapped[str | None] = mapped_column(String(64))
     key_id: Mapped[str | None] = mapped_column(String(16))
+    # The writing key's namespace (app.keys.models.ApiKey), or a channel's own (email links).
+    idempotency_namespace: Mapped[str] = mapped_column(String(16))

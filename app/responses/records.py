@@ -46,6 +46,10 @@ class StoredResponse:
         }
 
 
+# An idempotency key is one integration's word: (namespace, key) is what is unique.
+IdempotencyScope = tuple[str, str]
+
+
 @dataclass(frozen=True, slots=True)
 class NewResponse:
     """A validated answer ready to insert, with what idempotency needs to judge a retry."""
@@ -54,6 +58,14 @@ class NewResponse:
     respondent_hash: str | None
     fingerprint: str | None  # None without an idempotency key
     key_id: str | None
+    # The idempotency key is unique only within this (see app.keys.models.ApiKey).
+    idempotency_namespace: str
+
+    @property
+    def idempotency(self) -> IdempotencyScope | None:
+        """(namespace, key), or None for an answer sent without a key."""
+        key = self.stored.idempotency_key
+        return None if key is None else (self.idempotency_namespace, key)
 
 
 # "updated": an answer sent again changed its response (see service.record_or_update).

@@ -27,7 +27,7 @@ from app.db import DriverStatement, sqlite_timestamp
 from app.responses.filters import ResponseFilter
 from app.responses.idempotency import Seen
 from app.responses.models import SurveyResponse
-from app.responses.records import NewResponse, StoredResponse
+from app.responses.records import IdempotencyScope, NewResponse, StoredResponse
 
 TABLE = cast(Table, SurveyResponse.__table__)
 _COLUMNS = [column.name for column in TABLE.columns]
@@ -84,7 +84,7 @@ def _postgresql_row(item: NewResponse) -> tuple[Any, ...]:
         r.id, r.metric, r.score, r.comment, r.survey, r.touchpoint, r.channel, r.location,
         item.respondent_hash, orjson.dumps(r.properties).decode(), r.locale,
         r.responded_at, r.received_at, r.updated_at, r.idempotency_key, item.fingerprint,
-        item.key_id,
+        item.key_id, item.idempotency_namespace,
     )  # fmt: skip
 
 
@@ -96,25 +96,35 @@ def _sqlite_row(item: NewResponse) -> tuple[Any, ...]:
         r.id.hex, r.metric, r.score, r.comment, r.survey, r.touchpoint, r.channel, r.location,
         item.respondent_hash, orjson.dumps(r.properties).decode(), r.locale,
         sqlite_timestamp(r.responded_at), received, updated, r.idempotency_key,
-        item.fingerprint, item.key_id,
+        item.fingerprint, item.key_id, item.idempotency_namespace,
     )  # fmt: skip
 
 
 async def find_by_idempotency_keys(
-    connection: AsyncConnection, keys: Sequence[str]
-) -> dict[str, Seen]:
-    found: dict[str, Seen] = {}
-    for start in range(0, len(keys), _IN_CHUNK):
-        chunk = keys[start : start + _IN_CHUNK]
+    connection: AsyncConnection, keys: Sequence[IdempotencyScope]
+) -> dict[IdempotencyScope, Seen]:
+    """What each (namespace, key) pair already made, found through their unique index.
+
+    A group commit carries few namespaces, so one ``namespace IN … AND key IN …`` per
+    chunk reads the index; pairs it finds that were not asked for are dropped here.
+    """
+    wanted = set(keys)
+    namespaces = sorted({namespace for namespace, _ in wanted})
+    names = sorted({key for _, key in wanted})
+    found: dict[IdempotencyScope, Seen] = {}
+    for start in range(0, len(names), _IN_CHUNK):
+        chunk = names[start : start + _IN_CHUNK]
         result = await connection.execute(
-            select(*_PUBLIC_COLUMNS, TABLE.c.request_fingerprint).where(
-                TABLE.c.idempotency_key.in_(chunk)
-            )
+            select(*_PUBLIC_COLUMNS, TABLE.c.request_fingerprint, TABLE.c.idempotency_namespace)
+            .where(TABLE.c.idempotency_namespace.in_(namespaces))
+            .where(TABLE.c.idempotency_key.in_(chunk))
         )
         for row in result:
             values = dict(row._mapping)
             fingerprint = values.pop("request_fingerprint")
-            found[values["idempotency_key"]] = (fingerprint, StoredResponse(**values))
+            pair = (values.pop("idempotency_namespace"), values["idempotency_key"])
+            if pair in wanted:
+                found[pair] = (fingerprint, StoredResponse(**values))
     return found
 
 
@@ -137,11 +147,16 @@ async def update_comment(
     return to_stored(row) if row else None
 
 
-async def find_for_update(connection: AsyncConnection, key: str) -> StoredResponse | None:
-    """The response an idempotency key made, locked until the transaction ends (PostgreSQL;
-    a SQLite write transaction holds the whole database already)."""
+async def find_for_update(
+    connection: AsyncConnection, key: IdempotencyScope
+) -> StoredResponse | None:
+    """The response a (namespace, idempotency key) made, locked until the transaction ends
+    (PostgreSQL; a SQLite write transaction holds the whole database already)."""
+    namespace, name = key
     result = await connection.execute(
-        select(*_PUBLIC_COLUMNS).where(TABLE.c.idempotency_key == key).with_for_update()
+        select(*_PUBLIC_COLUMNS)
+        .where(TABLE.c.idempotency_namespace == namespace, TABLE.c.idempotency_key == name)
+        .with_for_update()
     )
     row = result.first()
     return to_stored(row) if row else None

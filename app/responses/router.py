@@ -49,7 +49,10 @@ IdempotencyHeader = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=255,
-        description="Same key and payload again: 200 with the original. Other payload: 409.",
+        description=(
+            "Same key and payload again: 200 with the original. Other payload: 409. Keys are "
+            "unique per integration: the sending API key and the keys that replace it."
+        ),
     ),
 ]
 AUTH_PROBLEMS = (Unauthenticated, Forbidden)

@@ -21,7 +21,7 @@ from app.respondents.hashing import RespondentHasher
 from app.responses import honeypot, repository
 from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
 from app.responses.followup import FollowupTokens
-from app.responses.records import NewResponse, Outcome, StoredResponse
+from app.responses.records import IdempotencyScope, NewResponse, Outcome, StoredResponse
 from app.responses.schemas import (
     Channel,
     ResponseCreate,
@@ -90,18 +90,30 @@ def _new_response(
     respondent_hash = hasher.hash(body.respondent) if body.respondent is not None else None
     idempotency_key = _idempotency_key(body.idempotency_key, header_key)
     return _assemble(
-        body, channel, location, respondent_hash, received_at, idempotency_key, caller.key_id
+        body,
+        channel,
+        location,
+        respondent_hash,
+        received_at,
+        idempotency_key,
+        caller.key_id,
+        caller.idempotency_namespace,
     )
 
 
 def prepare_vouched(
-    body: ResponseCreate, respondent_hash: str | None, key_id: str | None, received_at: datetime
+    body: ResponseCreate,
+    respondent_hash: str | None,
+    key_id: str | None,
+    received_at: datetime,
+    namespace: str,
 ) -> NewResponse:
     """The row to store for an answer a channel vouches for itself (a signed email link).
 
     Such a channel carries the respondent already hashed (it must never hold the id in
     clear), so ``body.respondent`` must be empty; its channel, location and idempotency key
     are in ``body`` as the channel decided them, and ``key_id`` names the key that issued it.
+    ``namespace`` is the channel's own idempotency namespace, one that no API key has.
     """
     if body.respondent is not None:
         raise ValueError("a vouched answer carries its respondent hashed, not in clear")
@@ -113,6 +125,7 @@ def prepare_vouched(
         received_at,
         body.idempotency_key,
         key_id,
+        namespace,
     )
 
 
@@ -124,6 +137,7 @@ def _assemble(
     received_at: datetime,
     idempotency_key: str | None,
     key_id: str | None,
+    namespace: str,
 ) -> NewResponse:
     responded_at = (
         body.responded_at.astimezone(UTC).replace(microsecond=0) if body.responded_at else None
@@ -149,7 +163,7 @@ def _assemble(
     fingerprint = (
         _fingerprint(stored, respondent_hash, responded_at) if stored.idempotency_key else None
     )
-    return NewResponse(stored, respondent_hash, fingerprint, key_id)
+    return NewResponse(stored, respondent_hash, fingerprint, key_id, namespace)
 
 
 def _channel_and_location(body: ResponseCreate, caller: Principal) -> tuple[str, str | None]:
@@ -257,7 +271,7 @@ async def record_or_update(ingest: Ingest, item: NewResponse) -> Outcome:
     counts move with the score in the same transaction. "created" for a new response,
     "updated" for a changed one, "duplicate" when nothing differed.
     """
-    key = item.stored.idempotency_key
+    key = item.idempotency
     if key is None:
         raise ValueError("record_or_update needs an idempotency key")
     for attempt in range(1, _RACE_ATTEMPTS + 1):
@@ -270,7 +284,9 @@ async def record_or_update(ingest: Ingest, item: NewResponse) -> Outcome:
     raise AssertionError("unreachable")
 
 
-async def _record_or_update(connection: AsyncConnection, item: NewResponse, key: str) -> Outcome:
+async def _record_or_update(
+    connection: AsyncConnection, item: NewResponse, key: IdempotencyScope
+) -> Outcome:
     current = await repository.find_for_update(connection, key)
     new = item.stored
     if current is None:

@@ -103,7 +103,7 @@ class GroupCommitWriter:
 
 async def store(db: Database, items: Sequence[NewResponse]) -> list[Outcome]:
     """One transaction: judge retries, insert the new rows, count them. Commits."""
-    keys = [item.stored.idempotency_key for item in items if item.stored.idempotency_key]
+    keys = [item.idempotency for item in items if item.idempotency is not None]
     async with races_are_retryable(), db.write_engine.begin() as connection:
         known = await repository.find_by_idempotency_keys(connection, keys) if keys else {}
         outcomes, to_insert = judge(items, known)

@@ -26,6 +26,8 @@ READ_FIELDS = {
     "scopes",
     "allowed_origins",
     "location",
+    "replaces",
+    "idempotency_namespace",
     "created_at",
     "last_used_at",
     "revoked_at",
@@ -87,6 +89,8 @@ async def test_a_secret_key_is_created_with_its_scopes_and_shown_with_its_key(
     assert body["revoked_at"] is None
     assert KEY_SHAPE["secret"].match(body["key"])
     assert body["key"][6:22] == body["id"]
+    assert body["replaces"] is None
+    assert body["idempotency_namespace"] == body["id"]
 
 
 async def test_a_publishable_key_is_write_only_with_normalised_origins(

@@ -34,6 +34,10 @@ GENERATED_SECRET = "email-link-key"
 # Links stay well under the ~2000 characters that some clients and scanners cut URLs at.
 MAX_TOKEN_LENGTH = 1500
 IDEMPOTENCY_PREFIX = "email-link:"
+# The links' own idempotency namespace. API keys' namespaces are key ids (16 hex digits),
+# so no key can ever write into this one: nobody can take a link's answer first, and the
+# answer does not depend on the issuing key (revoked or rotated, its links keep working).
+IDEMPOTENCY_NAMESPACE = "email-links"
 _SCORE = re.compile(r"^(0|[1-9][0-9]?)$")
 
 
@@ -208,7 +212,11 @@ async def send(
             raise
         raise FormInvalid(page, page.texts.comment_too_long, score, comment_text) from None
     item = responses_service.prepare_vouched(
-        body, claims.respondent_hash, claims.key_id, responses_service.now()
+        body,
+        claims.respondent_hash,
+        claims.key_id,
+        responses_service.now(),
+        IDEMPOTENCY_NAMESPACE,
     )
     outcome = await responses_service.record_or_update(ingest, item)
     stored = outcome.response

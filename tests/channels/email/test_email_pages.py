@@ -314,6 +314,29 @@ async def test_sending_the_same_answer_again_changes_nothing(
     assert "Your answer has been recorded." in assert_page(again, 200, "en")
 
 
+async def test_no_api_key_can_take_a_links_answer_first_not_even_the_issuing_one(
+    service: Service, crm: httpx.AsyncClient
+) -> None:
+    created = await issue(crm, **LINK)
+    link_key = f"email-link:{created['token_id']}"  # anyone holding the link can read it
+    squatted = await crm.post(
+        "/v1/responses",
+        json={"metric": "nps", "score": 0, "channel": "email", "idempotency_key": link_key},
+    )
+    assert squatted.status_code == 201, squatted.text
+
+    sent = await send(service.client, created["token"], 9, "Great")
+    changed = await send(service.client, created["token"], 10, "Great")
+
+    assert "Your answer has been recorded." in assert_page(sent, 200, "en")
+    assert "Your answer has been updated." in assert_page(changed, 200, "en")
+    rows = {row["id"]: row for row in await exported(crm)}
+    assert rows.pop(squatted.json()["id"]) == squatted.json()  # untouched
+    [answer] = rows.values()
+    assert (answer["score"], answer["idempotency_key"]) == (10, link_key)
+    assert await distribution(crm) == {"0": 1, "10": 1}
+
+
 async def test_a_comment_alone_can_change_and_an_empty_one_removes_it(
     service: Service, crm: httpx.AsyncClient
 ) -> None:
@@ -360,9 +383,9 @@ async def test_an_insert_that_loses_the_race_is_retried_as_an_update(
     created = await issue(crm)
     await send(service.client, created["token"], 9, "first")
     real = repository.find_for_update
-    lookups: list[str] = []
+    lookups: list[tuple[str, str]] = []
 
-    async def stale_once(connection: Any, key: str) -> Any:
+    async def stale_once(connection: Any, key: tuple[str, str]) -> Any:
         lookups.append(key)
         return None if len(lookups) == 1 else await real(connection, key)
 

@@ -220,15 +220,21 @@ async def test_answers_the_service_refuses_are_set_aside_and_never_sent_again(
     await context.set_offline(True)
     await answer(page, 8)
     [conflicting] = await stored(page)
-    # The key of the first answer is taken already, by an answer with other values.
+    # The key of the first answer is taken already, by an answer with other values sent in
+    # the kiosk's own integration (its replacement key): another key's would not collide.
     async with e2e_server.client() as admin:
+        replacement = await admin.post(
+            "/v1/keys", json={"name": "door (rotated)", "replaces": key[6:22]}
+        )
+    assert replacement.status_code == 201, replacement.text
+    async with e2e_server.client(replacement.json()["key"]) as rotated:
         taken = {
             "metric": "nps",
             "score": 1,
             "survey": survey,
             "idempotency_key": conflicting["id"],
         }
-        assert (await admin.post("/v1/responses", json=taken)).status_code == 201
+        assert (await rotated.post("/v1/responses", json=taken)).status_code == 201
 
     await context.set_offline(False)
     await expect_pending(page, 0)

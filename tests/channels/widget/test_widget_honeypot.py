@@ -116,6 +116,33 @@ async def test_a_bots_retry_is_a_replay_and_another_payload_a_conflict(
     assert await count_responses(service.db) == 0
 
 
+async def test_a_decoys_idempotency_key_means_nothing_to_another_key(
+    service: Service, shop_key: str
+) -> None:
+    other_shop = await service.key(kind=KeyKind.PUBLISHABLE, allowed_origins=[SHOP])
+    bot = {**ANSWER, "honeypot": "x"}
+    decoy = await service.client.post("/v1/responses", json=bot, headers=headers(shop_key, "k1"))
+
+    elsewhere = await service.client.post(
+        "/v1/responses", json=bot, headers=headers(other_shop, "k1")
+    )
+    other_payload = await service.client.post(
+        "/v1/responses", json={**bot, "score": 0}, headers=headers(other_shop, "k2")
+    )
+    real = await service.client.post(
+        "/v1/responses", json={**ANSWER, "score": 0}, headers=headers(other_shop, "k1")
+    )
+    retried = await service.client.post("/v1/responses", json=bot, headers=headers(shop_key, "k1"))
+
+    assert elsewhere.status_code == 201, elsewhere.text
+    assert elsewhere.json()["id"] != decoy.json()["id"]
+    assert other_payload.status_code == 201, other_payload.text
+    assert real.status_code == 201, real.text
+    assert retried.status_code == 200
+    assert retried.json()["id"] == decoy.json()["id"]
+    assert await count_responses(service.db) == 1  # only the real answer
+
+
 async def test_an_empty_honeypot_is_a_real_answer_and_a_misspelt_one_is_refused(
     service: Service, shop_key: str
 ) -> None:
