@@ -56,6 +56,10 @@ async def test_the_page_names_no_other_host(client: httpx.AsyncClient, page: str
         "an absolute URL: the page would need the internet"
     )
     assert "fonts.googleapis" not in response.text
+    # …and the browser is told to fetch nothing from elsewhere, whatever the scripts ask.
+    policy = response.headers["content-security-policy"]
+    assert "default-src 'self'" in policy
+    assert "img-src 'self' data:" in policy
 
 
 @pytest.mark.parametrize("page", PAGES)
