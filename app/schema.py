@@ -49,14 +49,13 @@ async def migrated(settings: Settings, *, pool_size: int | None = None) -> Async
     db = Database.connect(settings, pool_size=pool_size)
     try:
         try:
+            await _open(db)
             await upgrade(db)
-        except BaseException as error:
+        except BaseException:
             await db.dispose()  # closed before its files go
             if made is not None:
                 for path in (made, *(made.with_name(made.name + s) for s in _SQLITE_SIDECARS)):
                     path.unlink(missing_ok=True)
-            if isinstance(error, OUTAGE_ERRORS):
-                raise DatabaseUnusable(f"cannot open the database: {_reason(error)}") from error
             raise
         yield db
     finally:
@@ -64,6 +63,15 @@ async def migrated(settings: Settings, *, pool_size: int | None = None) -> Async
 
 
 _SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+async def _open(db: Database) -> None:
+    """Connect once, so that what fails here is the address, not a migration."""
+    try:
+        async with db.engine.connect():
+            pass
+    except (DBAPIError, *OUTAGE_ERRORS) as error:
+        raise DatabaseUnusable(f"cannot open the database: {_reason(error)}") from error
 
 
 def _sqlite_file_to_make(database_url: str) -> Path | None:

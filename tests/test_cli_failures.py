@@ -125,3 +125,16 @@ def test_a_failed_migration_keeps_a_database_that_was_there_before(
     assert result.exit_code == 1
     assert (tmp_path / "kept.db").stat().st_size > 0
     assert "responses" in asyncio.run(_tables(url))
+
+
+def test_a_postgresql_database_that_does_not_exist_is_one_line(
+    postgres: pg_cluster.ThrowawayCluster | str, tmp_path: Path
+) -> None:
+    with fresh_database("postgresql", postgres, tmp_path) as url:
+        missing = url.rsplit("/", 1)[0] + "/no_such_database"
+    result = run_in(tmp_path, missing, "migrate")
+
+    assert result.exit_code == 1, result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: cannot open the database: "), line
+    assert "no_such_database" in line
