@@ -65,12 +65,15 @@ async def migrated(settings: Settings, *, pool_size: int | None = None) -> Async
 _SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
+_UNOPENABLE: tuple[type[Exception], ...] = (DBAPIError, *OUTAGE_ERRORS)
+
+
 async def _open(db: Database) -> None:
     """Connect once, so that what fails here is the address, not a migration."""
     try:
         async with db.engine.connect():
             pass
-    except (DBAPIError, *OUTAGE_ERRORS) as error:
+    except _UNOPENABLE as error:
         raise DatabaseUnusable(f"cannot open the database: {_reason(error)}") from error
 
 
