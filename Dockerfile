@@ -15,16 +15,13 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     TOUCHPOINT_DATABASE_URL=sqlite:////data/touchpoint.db
 
-# The migrations are not part of the installed package: the service finds migrations/
-# in its working directory (see app/schema.py), so this is where it runs from.
-WORKDIR /srv/touchpoint
-
-COPY pyproject.toml README.md alembic.ini ./
+# Built from a copy of the source that the same step deletes: the image keeps only the
+# installed package, which carries its migrations.
+WORKDIR /tmp/touchpoint
+COPY pyproject.toml README.md ./
 COPY app ./app
 COPY migrations ./migrations
-
-# A non-editable install; the source copy of app/ goes, so only the installed one exists.
-RUN pip install --no-cache-dir . && rm -rf app build ./*.egg-info
+RUN pip install --no-cache-dir . && rm -rf /tmp/touchpoint
 
 RUN groupadd --system --gid 10001 touchpoint \
     && useradd --system --uid 10001 --gid touchpoint --no-create-home \
@@ -33,6 +30,7 @@ RUN groupadd --system --gid 10001 touchpoint \
     && chown touchpoint:touchpoint /data
 
 VOLUME ["/data"]
+WORKDIR /data
 USER touchpoint:touchpoint
 EXPOSE 8000
 

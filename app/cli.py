@@ -12,7 +12,7 @@ import uvicorn
 from pydantic import ValidationError
 
 from app import schema
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.db import Database
 from app.keys import service as keys_service
 from app.keys.schemas import KeyCreate, KeyCreated
@@ -26,19 +26,28 @@ T = TypeVar("T")
 
 def _with_database(work: Callable[[Database], Awaitable[T]]) -> T:
     """Connect, migrate if needed, run ``work``, disconnect."""
+    settings = _settings()
 
     async def run() -> T:
-        db = Database.connect(get_settings(), pool_size=2)
-        try:
-            await schema.upgrade(db)
+        async with schema.migrated(settings, pool_size=2) as db:
             return await work(db)
-        finally:
-            await db.dispose()
 
     try:
         return asyncio.run(run())
-    except schema.MigrationsNotFound as error:
+    except schema.DatabaseUnusable as error:
         raise click.ClickException(str(error)) from error
+
+
+def _settings() -> Settings:
+    """The settings, or one line naming each environment variable that is wrong."""
+    try:
+        return get_settings()
+    except ValidationError as error:
+        wrong = (
+            f"TOUCHPOINT_{str(e['loc'][0]).upper()}: {e['msg'].removeprefix('Value error, ')}"
+            for e in error.errors()
+        )
+        raise click.ClickException("; ".join(wrong)) from error
 
 
 @click.group()
@@ -63,7 +72,7 @@ def migrate() -> None:
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
 def serve(host: str, port: int, workers: int) -> None:
     """Migrate if needed, then serve HTTP."""
-    settings = get_settings()
+    settings = _settings()
     first_key = _with_database(keys_service.create_first_admin_key)
     if first_key is not None:
         _announce_first_key(first_key, host, port)

@@ -10,6 +10,15 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./touchpoint.db"
+_DATABASE_URL_FORMS = "sqlite:///path/to/file.db or postgresql://user:password@host/database"
+# The drivers app/db.py turns into the async ones it ships.
+_DATABASE_SCHEMES = frozenset(
+    {
+        *("sqlite", "sqlite+pysqlite", "sqlite+aiosqlite"),
+        *("postgresql", "postgres", "postgresql+asyncpg", "postgresql+psycopg2"),
+        "postgresql+psycopg",
+    }
+)
 
 
 class Settings(BaseSettings):
@@ -58,8 +67,12 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _known_database(cls, url: str) -> str:
-        if not url.startswith(("sqlite", "postgresql", "postgres")):
-            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        # The URL itself is never repeated: it may hold a password.
+        scheme, separator, _ = url.partition("://")
+        if not separator:
+            raise ValueError(f"not a URL: use {_DATABASE_URL_FORMS}")
+        if scheme not in _DATABASE_SCHEMES:
+            raise ValueError(f"{scheme}:// is not supported: use {_DATABASE_URL_FORMS}")
         return url
 
 

@@ -12,6 +12,7 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
 from app import __version__, schema
+from app.api_docs.router import router as api_docs_router
 from app.channels.email import service as email_service
 from app.channels.email.router import router as email_router
 from app.channels.kiosk.router import router as kiosk_router
@@ -82,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Collects NPS, CES and CSAT answers and serves rolling scores people can trust.",
         lifespan=lifespan,
+        docs_url=None,  # served by app/api_docs with local files, not a CDN
+        redoc_url=None,
     )
     # In memory, built here rather than in lifespan: they need no I/O (see rate_limits.py).
     app.state.ip_limit = RateLimit("ip", active.rate_limit_per_ip)
@@ -98,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_router)
     app.include_router(email_router)
     app.include_router(kiosk_router)
+    app.include_router(api_docs_router)
     if active.cors_origins:
         app.add_middleware(
             CORSMiddleware,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from alembic import command
@@ -9,37 +11,87 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import DBAPIError
 
-from app.db import Database
+from app.config import Settings
+from app.db import OUTAGE_ERRORS, Database
 
 # Any fixed number: all replicas of this service agree on it, nothing else uses it.
 _MIGRATION_LOCK = 7_312_026
 
 
-class MigrationsNotFound(RuntimeError):
-    pass
-
-
-def migrations_dir() -> Path:
-    """The repository's migrations/ (an install from a checkout, or the Docker image)."""
-    for candidate in (
-        Path(__file__).resolve().parent.parent / "migrations",
-        Path.cwd() / "migrations",
-    ):
-        if (candidate / "env.py").is_file():
-            return candidate
-    raise MigrationsNotFound(
-        "migrations/ is neither next to the app package nor in the current folder: "
-        "run touchpoint from the folder that holds migrations/ (the Docker image's WORKDIR)"
-    )
+# Shipped inside the package: pyproject.toml maps the repository's migrations/ to
+# app.migrations, so an installed touchpoint migrates from any folder.
+SCRIPT_LOCATION = "app.migrations:"
 
 
 def alembic_config() -> Config:
     config = Config()
-    config.set_main_option("script_location", str(migrations_dir()))
+    config.set_main_option("script_location", SCRIPT_LOCATION)
     config.attributes["skip_logging_config"] = True
     return config
+
+
+def migrations_dir() -> Path:
+    return Path(ScriptDirectory.from_config(alembic_config()).dir)
+
+
+class DatabaseUnusable(RuntimeError):
+    """The configured database cannot be opened; the message is one line for the operator."""
+
+
+@asynccontextmanager
+async def migrated(settings: Settings, *, pool_size: int | None = None) -> AsyncIterator[Database]:
+    """The database at the newest revision; a SQLite file made here is removed if that failed."""
+    head_revision()  # the scripts load before anything is made
+    made = _sqlite_file_to_make(settings.database_url)
+    db = Database.connect(settings, pool_size=pool_size)
+    try:
+        try:
+            await _open(db)
+            await upgrade(db)
+        except BaseException:
+            await db.dispose()  # closed before its files go
+            if made is not None:
+                for path in (made, *(made.with_name(made.name + s) for s in _SQLITE_SIDECARS)):
+                    path.unlink(missing_ok=True)
+            raise
+        yield db
+    finally:
+        await db.dispose()
+
+
+_SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
+
+
+_UNOPENABLE: tuple[type[Exception], ...] = (DBAPIError, *OUTAGE_ERRORS)
+
+
+async def _open(db: Database) -> None:
+    """Connect once, so that what fails here is the address, not a migration."""
+    try:
+        async with db.engine.connect():
+            pass
+    except _UNOPENABLE as error:
+        raise DatabaseUnusable(f"cannot open the database: {_reason(error)}") from error
+
+
+def _sqlite_file_to_make(database_url: str) -> Path | None:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    path = Path(url.database)
+    if path.exists():
+        return None
+    if not path.parent.is_dir():
+        raise DatabaseUnusable(f"the folder {path.parent} for the SQLite database does not exist")
+    return path
+
+
+def _reason(error: BaseException) -> str:
+    cause = error.orig if isinstance(error, DBAPIError) else error
+    return " ".join(str(cause).split()) or type(cause).__name__
 
 
 def head_revision() -> str | None:

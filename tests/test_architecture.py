@@ -4,7 +4,8 @@
 * routers do HTTP only: they never import SQLAlchemy;
 * SQL is built only in repository.py and models.py files, app/db.py, app/schema.py and
   app/instance/ (a type imported under ``if TYPE_CHECKING:`` builds no SQL and is allowed);
-* only app/schema.py drives Alembic; nothing but the service layer commits.
+* only app/schema.py drives Alembic; routers and repositories never open or commit a
+  transaction (the service does, by leaving a `begin()` block).
 
 That app.scoring loads nothing but the standard library is tested in
 tests/scoring/test_scoring_purity.py.
@@ -119,16 +120,67 @@ def test_only_app_schema_drives_alembic() -> None:
     assert not offenders
 
 
-def test_repositories_and_routers_never_commit() -> None:
-    offenders = []
-    for path in app_modules():
-        if path.name not in ("repository.py", "router.py"):
-            continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr == "commit":
-                offenders.append(f"{relative(path)}:{node.lineno}")
+# How a transaction is opened or ended here: leaving a `begin()` block commits it
+# (engine.begin(), session.begin(), connection.begin()); the Database's own openers
+# (app/db.py) hand out the engines, sessions and snapshots those blocks start from.
+TRANSACTION_METHODS = {"begin", "begin_nested", "commit"}
+DATABASE_OPENERS = {"engine", "write_engine", "readers", "writers", "snapshot"}
 
-    assert not offenders, f"the service commits, once per use case: {offenders}"
+
+def transaction_openers(source: str) -> list[str]:
+    """Each place in ``source`` that opens, commits or reaches for a transaction."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute):
+            continue
+        if node.attr in TRANSACTION_METHODS or node.attr in DATABASE_OPENERS:
+            found.append(f"{node.lineno}: .{node.attr}")
+    return found
+
+
+def test_repositories_and_routers_never_open_or_commit_a_transaction() -> None:
+    checked = [p for p in app_modules() if p.name in ("repository.py", "router.py")]
+    offenders = [
+        f"{relative(path)}:{where}"
+        for path in checked
+        for where in transaction_openers(path.read_text(encoding="utf-8"))
+    ]
+
+    assert len(checked) >= 10
+    assert not offenders, f"the service opens and commits, once per use case: {offenders}"
+
+
+@pytest.mark.parametrize(
+    "snippet",
+    [
+        "async with db.write_engine.begin() as connection:\n    pass",
+        "async with db.writers() as session, session.begin():\n    pass",
+        "async with session.begin_nested():\n    pass",
+        "await session.commit()",
+        "async with db.snapshot() as connection:\n    pass",
+        "async with db.readers() as session:\n    pass",
+        "async with request.app.state.db.engine.connect() as connection:\n    pass",
+        "async with transaction(db.engine):\n    pass",
+    ],
+)
+def test_the_transaction_rule_catches_a_router_that_opens_one(snippet: str) -> None:
+    router = "@router.post('/v1/x')\nasync def handler(db: DatabaseDep) -> None:\n" + (
+        textwrap.indent(snippet, "    ")
+    )
+
+    assert transaction_openers(router)
+
+
+def test_the_transaction_rule_lets_a_router_call_its_service() -> None:
+    router = textwrap.dedent(
+        """
+        @router.post("/v1/x")
+        async def handler(db: DatabaseDep, body: XCreate) -> XRead:
+            return await service.create(db, body)
+        """
+    )
+
+    assert transaction_openers(router) == []
 
 
 IMPORT_EVERYTHING = textwrap.dedent(

@@ -4,8 +4,9 @@ It is parsed and held to what the image promises (slim Python 3.11, a non-root u
 health check in Python, `touchpoint serve` as the command, SQLite on a volume). Then
 the image is simulated: what the Dockerfile COPYs is copied into a directory laid out
 like the image, the project is installed from it NON-editable into a fresh virtualenv,
-the install step's clean-up runs, and from the WORKDIR `touchpoint migrate` must find
-the migrations and the CMD must serve and pass the HEALTHCHECK command.
+the install step's clean-up runs (no source copy is left), and from the final WORKDIR —
+the data volume, which holds no migrations — `touchpoint migrate` must work and the CMD
+must serve and pass the HEALTHCHECK command.
 
 The fast simulation installs the project with --no-deps and lends the new virtualenv
 this one's dependencies. The full one (`pip install --no-cache-dir .` with every
@@ -172,18 +173,23 @@ def test_sqlite_lives_on_a_volume(dockerfile: list[Instruction]) -> None:
     assert any(f"chown {user}" in i.arguments and folder in i.arguments for i in dockerfile)
 
 
-def test_the_install_is_not_editable_and_migrations_sit_in_the_workdir(
+def test_the_install_is_not_editable_and_removes_its_source_copy(
     dockerfile: list[Instruction],
 ) -> None:
     installs = [i for i in only(dockerfile, "RUN") if "pip install" in i.arguments]
     assert len(installs) == 1
-    words = shlex.split(installs[0].arguments.split("&&")[0])
+    pip_step, *cleanup = (part.strip() for part in installs[0].arguments.split("&&"))
+    words = shlex.split(pip_step)
     assert words[:2] == ["pip", "install"]
     assert "--no-cache-dir" in words
     assert words[-1] == "."
     assert "-e" not in words
     assert "--editable" not in words
-    assert _image_path(dockerfile, "migrations") == PurePosixPath(_final_workdir(dockerfile))
+    source = _workdir_at(dockerfile, installs[0])
+    assert _image_path(dockerfile, "migrations") == source
+    assert cleanup == [f"rm -rf {source}"], "the same step removes the source copy"
+    # The service runs from its data folder: nothing of the source is needed there.
+    assert PurePosixPath(_final_workdir(dockerfile)) != source
 
 
 def test_the_health_check_asks_healthz_in_python(dockerfile: list[Instruction]) -> None:
@@ -239,34 +245,36 @@ def test_the_build_context_holds_what_is_copied_and_nothing_else(
         assert dockerignore_excludes(ignore_patterns, cache), cache
     # What the build itself reads must be in the image context too.
     copied = {PurePosixPath(source).parts[0] for source, _ in _copies(dockerfile)}
-    assert {"pyproject.toml", "README.md", "app", "migrations", "alembic.ini"} <= copied
+    assert {"pyproject.toml", "README.md", "app", "migrations"} <= copied
 
 
 def test_the_image_layout_installs_migrates_and_serves(
     dockerfile: list[Instruction], ignore_patterns: list[str], tmp_path: Path, launcher: Launcher
 ) -> None:
-    workdir = _lay_out_image(dockerfile, ignore_patterns, tmp_path / "image")
-    python = _fast_install(dockerfile, workdir, tmp_path / "venv")
-    _check_image(dockerfile, workdir, python, tmp_path / "image", launcher)
+    root = _lay_out_image(dockerfile, ignore_patterns, tmp_path / "image")
+    python = _fast_install(dockerfile, root, tmp_path / "venv")
+    _check_image(dockerfile, python, root, launcher)
 
 
 @pytest.mark.skipif(not SLOW, reason="a full `pip install .` takes 45+ s: TOUCHPOINT_SLOW_TESTS=1")
 def test_the_image_layout_with_the_dockerfiles_own_install_step(
     dockerfile: list[Instruction], ignore_patterns: list[str], tmp_path: Path, launcher: Launcher
 ) -> None:
-    workdir = _lay_out_image(dockerfile, ignore_patterns, tmp_path / "image")
+    root = _lay_out_image(dockerfile, ignore_patterns, tmp_path / "image")
     environment = tmp_path / "venv"
     venv.create(environment, with_pip=True)
     [install] = [i for i in only(dockerfile, "RUN") if "pip install" in i.arguments]
+    pip_step, *cleanup = (part.strip() for part in install.arguments.split("&&"))
     path = f"{environment / 'bin'}{os.pathsep}{os.environ.get('PATH', os.defpath)}"
     subprocess.run(
-        ["/bin/sh", "-c", install.arguments],  # the RUN line itself, with the venv's pip
-        cwd=workdir,
+        ["/bin/sh", "-c", pip_step],  # the RUN line's install, with the venv's pip
+        cwd=_in_image(root, _workdir_at(dockerfile, install)),
         env=_clean_env() | {"PATH": path},
         check=True,
         timeout=600,
     )
-    _check_image(dockerfile, workdir, environment / "bin" / "python", tmp_path / "image", launcher)
+    _clean_up(cleanup, root)
+    _check_image(dockerfile, environment / "bin" / "python", root, launcher)
 
 
 # ---------------------------------------------------------------------------
@@ -277,6 +285,20 @@ def _final_workdir(dockerfile: list[Instruction]) -> str:
     workdirs = only(dockerfile, "WORKDIR")
     assert workdirs, "no WORKDIR"
     return workdirs[-1].arguments
+
+
+def _workdir_at(dockerfile: list[Instruction], target: Instruction) -> PurePosixPath:
+    workdir = PurePosixPath("/")
+    for instruction in dockerfile:
+        if instruction is target:
+            return workdir
+        if instruction.keyword == "WORKDIR":
+            workdir = workdir / instruction.arguments
+    raise AssertionError(f"{target} is not in the Dockerfile")
+
+
+def _in_image(root: Path, path: PurePosixPath) -> Path:
+    return root / path.relative_to("/")
 
 
 def _copies(dockerfile: list[Instruction]) -> Iterator[tuple[str, PurePosixPath]]:
@@ -311,18 +333,16 @@ def _lay_out_image(dockerfile: list[Instruction], ignored: list[str], root: Path
         return [n for n in names if dockerignore_excludes(ignored, (relative / n).as_posix())]
 
     for source, destination in _copies(dockerfile):
-        target = root / destination.relative_to("/")
+        target = _in_image(root, destination)
         target.parent.mkdir(parents=True, exist_ok=True)
         if (REPO / source).is_dir():
             shutil.copytree(REPO / source, target, ignore=skip)
         else:
             shutil.copy2(REPO / source, target)
-    workdir = root / PurePosixPath(_final_workdir(dockerfile)).relative_to("/")
-    assert workdir.is_dir()
-    return workdir
+    return root
 
 
-def _fast_install(dockerfile: list[Instruction], workdir: Path, environment: Path) -> Path:
+def _fast_install(dockerfile: list[Instruction], root: Path, environment: Path) -> Path:
     """The install RUN, its pip part made fast: no dependencies fetched, this venv's lent."""
     venv.create(environment, with_pip=False)
     python = environment / "bin" / "python"
@@ -343,29 +363,36 @@ def _fast_install(dockerfile: list[Instruction], workdir: Path, environment: Pat
     subprocess.run(
         [
             *(sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps"),
-            *("-q", *shlex.split(pip_step)[2:]),
+            # The build backend too comes from this venv (tests extra), not from PyPI.
+            *("--no-build-isolation", "-q", *shlex.split(pip_step)[2:]),
         ],
-        cwd=workdir,
+        cwd=_in_image(root, _workdir_at(dockerfile, install)),
         env=_clean_env(),
         check=True,
         timeout=300,
         capture_output=True,
     )
-    for step in cleanup:
-        words = shlex.split(step)
-        assert words[:2] == ["rm", "-rf"], f"unknown step {step!r}: teach the simulation"
-        for pattern in words[2:]:
-            assert not pattern.startswith("/"), pattern
-            assert ".." not in pattern, pattern
-            for found in workdir.glob(pattern.removeprefix("./")):
-                shutil.rmtree(found) if found.is_dir() else found.unlink()
+    _clean_up(cleanup, root)
     return python
 
 
+def _clean_up(steps: list[str], root: Path) -> None:
+    for step in steps:
+        words = shlex.split(step)
+        assert words[:2] == ["rm", "-rf"], f"unknown step {step!r}: teach the simulation"
+        for pattern in words[2:]:
+            assert pattern.startswith("/"), f"{pattern}: say which folder"
+            assert ".." not in pattern, pattern
+            for found in root.glob(pattern.removeprefix("/")):
+                shutil.rmtree(found) if found.is_dir() else found.unlink()
+
+
 def _check_image(
-    dockerfile: list[Instruction], workdir: Path, python: Path, root: Path, launcher: Launcher
+    dockerfile: list[Instruction], python: Path, root: Path, launcher: Launcher
 ) -> None:
     env = _clean_env()
+    workdir = _in_image(root, PurePosixPath(_final_workdir(dockerfile)))
+    workdir.mkdir(parents=True, exist_ok=True)  # made by the Dockerfile's RUN mkdir -p /data
     where = subprocess.run(
         [python, "-I", "-c", "import app, sys; print(app.__file__)"],
         cwd=workdir,
@@ -375,11 +402,12 @@ def _check_image(
         check=True,
     ).stdout.strip()
     assert where.startswith(str(python.parent.parent)), f"not the installed copy: {where}"
-    assert not (workdir / "app").exists(), "the image keeps a second, source copy of app/"
+    source = _in_image(root, _image_path(dockerfile, "app"))
+    assert not source.exists(), "the image keeps a second, source copy of the project"
+    assert list(workdir.iterdir()) == [], "the service's folder starts out empty"
 
     url = env_of(dockerfile)["TOUCHPOINT_DATABASE_URL"]
-    database = root / url.removeprefix("sqlite:////")
-    database.parent.mkdir(parents=True, exist_ok=True)
+    database = _in_image(root, PurePosixPath(url.removeprefix("sqlite:///")))
     env["TOUCHPOINT_DATABASE_URL"] = f"sqlite:///{database}"
     touchpoint = str(python.parent / "touchpoint")
     migrated = subprocess.run(
@@ -387,9 +415,6 @@ def _check_image(
     )
     assert migrated.returncode == 0, migrated.stderr
     assert migrated.stdout.strip() == f"database at revision {schema.head_revision()}"
-    # app/schema.py looks next to the package, then in the working directory: the
-    # first must not hold them, or this test would not show that the WORKDIR matters.
-    assert not (Path(where).parent.parent / "migrations").exists()
 
     cmd = only(dockerfile, "CMD")[-1].exec_form()
 

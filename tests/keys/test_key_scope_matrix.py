@@ -51,7 +51,7 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope | None] = {
     ("GET", "/readyz"): PUBLIC,
     ("GET", "/openapi.json"): PUBLIC,
     ("GET", "/docs"): PUBLIC,
-    ("GET", "/docs/oauth2-redirect"): PUBLIC,
+    ("GET", "/docs/assets/{name}"): PUBLIC,  # Swagger UI's and ReDoc's own files
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/kiosk"): PUBLIC,
     ("GET", "/kiosk/{asset}"): PUBLIC,

@@ -1,0 +1,1 @@
+"""The interactive API docs, served with no internet: Swagger UI at /docs, ReDoc at /redoc."""

@@ -1,0 +1,1 @@
+"""Alembic's scripts, installed as ``app.migrations`` (see pyproject.toml); never imported."""
