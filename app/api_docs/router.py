@@ -12,8 +12,9 @@ from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from starlette.responses import FileResponse, HTMLResponse
 
 from app.problems import NotFound
+from app.routing import StrictQueryRoute
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, route_class=StrictQueryRoute)
 
 ASSETS_PATH = "/docs/assets"
 # The files the two pages load, and nothing else of the package.
