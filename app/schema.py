@@ -65,7 +65,8 @@ async def migrated(settings: Settings, *, pool_size: int | None = None) -> Async
 _SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
-_UNOPENABLE: tuple[type[Exception], ...] = (DBAPIError, *OUTAGE_ERRORS)
+# TypeError: the URL's query holds an option the driver does not take (`?foo=bar`).
+_UNOPENABLE: tuple[type[Exception], ...] = (DBAPIError, TypeError, *OUTAGE_ERRORS)
 
 
 async def _open(db: Database) -> None:
