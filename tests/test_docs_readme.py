@@ -10,6 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from app.config import Settings
+
 FENCED = re.compile(r"```(?P<lang>\w+)\n(?P<body>.*?)```", re.DOTALL)
 CURL_BODY = re.compile(r"-d '(?P<body>.*?)'", re.DOTALL)
 ANY = "…"  # the README's placeholder for a value that differs on every run
@@ -107,3 +109,19 @@ async def test_a_score_may_be_kept_privately_a_minute_per_day_of_window(
     answer = await api.get(path, params={"metric": "nps", "window": window})
 
     assert answer.headers["cache-control"] == f"private, max-age={seconds}"
+
+
+def test_the_settings_table_lists_every_setting_with_its_default(repo_root: Path) -> None:
+    readme = (repo_root / "README.md").read_text()
+    table = readme[readme.index("## Settings") :].split("\n\n")[2]
+    rows = [line.split(" | ") for line in table.splitlines()[2:]]
+    documented = {name.strip("| `"): default.strip("`") for name, default, *_ in rows}
+
+    names = {f"TOUCHPOINT_{field.upper()}": field for field in Settings.model_fields}
+    assert set(documented) == set(names)
+    defaults = Settings.model_construct()
+    for variable, field in names.items():
+        value = getattr(defaults, field)
+        if value is None or value == []:
+            continue  # described in words ("generated and kept in the database", `[]`)
+        assert type(value)(documented[variable]) == value, variable
