@@ -8,8 +8,6 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///./touchpoint.db"
 _DATABASE_URL_FORMS = "sqlite:///path/to/file.db or postgresql://user:password@host/database"
@@ -75,17 +73,6 @@ class Settings(BaseSettings):
             raise ValueError(f"not a URL: use {_DATABASE_URL_FORMS}")
         if scheme not in _DATABASE_SCHEMES:
             raise ValueError(f"{scheme}:// is not supported: use {_DATABASE_URL_FORMS}")
-        try:
-            parsed = make_url(url)
-        except (ArgumentError, ValueError):
-            raise ValueError(
-                f"cannot be read (is the port a number?): use {_DATABASE_URL_FORMS}"
-            ) from None
-        if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
-            # Every connection would get a database of its own, gone when it closes.
-            raise ValueError(
-                "an in-memory SQLite database keeps nothing: use sqlite:///path/to/file.db"
-            )
         return url
 
 
