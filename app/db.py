@@ -65,7 +65,11 @@ def async_url(database_url: str) -> URL:
     if url.drivername in ("sqlite", "sqlite+pysqlite"):
         return url.set(drivername="sqlite+aiosqlite")
     if url.drivername in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
-        return url.set(drivername="postgresql+asyncpg")
+        url = url.set(drivername="postgresql+asyncpg")
+    if url.drivername == "postgresql+asyncpg" and "sslmode" in url.query:
+        # libpq's sslmode, as hosting providers write it; asyncpg takes the same modes as ssl.
+        mode = url.query["sslmode"]
+        url = url.difference_update_query(["sslmode"]).update_query_dict({"ssl": mode})
     return url
 
 

@@ -12,7 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError
 
 from app.config import Settings
 from app.db import OUTAGE_ERRORS, Database
@@ -45,6 +45,7 @@ class DatabaseUnusable(RuntimeError):
 async def migrated(settings: Settings, *, pool_size: int | None = None) -> AsyncIterator[Database]:
     """The database at the newest revision; a SQLite file made here is removed if that failed."""
     head_revision()  # the scripts load before anything is made
+    _check_url(settings.database_url)
     made = _sqlite_file_to_make(settings.database_url)
     db = Database.connect(settings, pool_size=pool_size)
     try:
@@ -65,7 +66,8 @@ async def migrated(settings: Settings, *, pool_size: int | None = None) -> Async
 _SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
-_UNOPENABLE: tuple[type[Exception], ...] = (DBAPIError, *OUTAGE_ERRORS)
+# TypeError: the URL's query holds an option the driver does not take (`?foo=bar`).
+_UNOPENABLE: tuple[type[Exception], ...] = (DBAPIError, TypeError, *OUTAGE_ERRORS)
 
 
 async def _open(db: Database) -> None:
@@ -75,6 +77,23 @@ async def _open(db: Database) -> None:
             pass
     except _UNOPENABLE as error:
         raise DatabaseUnusable(f"cannot open the database: {_reason(error)}") from error
+
+
+def _check_url(database_url: str) -> None:
+    """What app.config cannot judge without SQLAlchemy; the URL is never repeated."""
+    try:
+        url = make_url(database_url)
+    except (ArgumentError, ValueError):
+        raise DatabaseUnusable(
+            "TOUCHPOINT_DATABASE_URL: cannot be read (is the port a number?): use "
+            "sqlite:///path/to/file.db or postgresql://user:password@host/database"
+        ) from None
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        # Every connection would get a database of its own, gone when it closes.
+        raise DatabaseUnusable(
+            "TOUCHPOINT_DATABASE_URL: an in-memory SQLite database keeps nothing: "
+            "use sqlite:///path/to/file.db"
+        )
 
 
 def _sqlite_file_to_make(database_url: str) -> Path | None:

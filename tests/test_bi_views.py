@@ -96,3 +96,24 @@ async def test_bi_daily_counts_give_top_box_for_csat(
             .one()
         )
     assert dict(row) == {"responses": 2, "top_box": 1, "promoters": None, "location": "store-1"}
+
+
+async def test_bi_responses_shows_ids_and_times_as_the_api_does(
+    service: Service, api: httpx.AsyncClient
+) -> None:
+    await _load(api)
+    listed = (await api.get("/v1/responses", params={"limit": 100})).json()["data"]
+    async with service.db.engine.connect() as connection:
+        result = await connection.exec_driver_sql(
+            "SELECT id, responded_at, received_at, updated_at FROM bi_responses"
+        )
+        rows = result.all()
+
+    def api_text(value: object) -> str:
+        if isinstance(value, datetime):  # PostgreSQL's timestamptz: the instant itself
+            return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return str(value)  # PostgreSQL's uuid, or SQLite's text
+
+    assert sorted(tuple(api_text(value) for value in row) for row in rows) == sorted(
+        (r["id"], r["responded_at"], r["received_at"], r["updated_at"]) for r in listed
+    )

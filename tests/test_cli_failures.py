@@ -42,6 +42,11 @@ def run_in(folder: Path, url: str, *args: str) -> Result:
         ("sqlitex://./x.db", "TOUCHPOINT_DATABASE_URL: sqlitex:// is not supported"),
         ("sqlite:////nonexistent-dir/x.db", "the folder /nonexistent-dir for the SQLite"),
         ("postgresql://u:secret@127.0.0.1:1/db", "cannot open the database: "),
+        ("postgresql://u:secret@db:port/x", "TOUCHPOINT_DATABASE_URL: cannot be read (is the port"),
+        ("postgresql://u:secret@[::1/x", "TOUCHPOINT_DATABASE_URL: cannot be read"),
+        ("sqlite://", "TOUCHPOINT_DATABASE_URL: an in-memory SQLite database keeps nothing"),
+        ("sqlite:///:memory:", "TOUCHPOINT_DATABASE_URL: an in-memory SQLite database"),
+        ("postgresql://u:secret@127.0.0.1:1/db?foo=1", "cannot open the database: connect() got"),
     ],
 )
 def test_a_bad_database_url_is_one_line_on_stderr_and_makes_nothing(

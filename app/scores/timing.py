@@ -36,6 +36,7 @@ def score_range(
     if since is not None and window is not None:
         raise _invalid("window", "give either window or since, not both")
     _check_instants(since, until)
+    since, until = _whole_second(since), _whole_second(until)
     end = until or now()
     start = since if since is not None else end - window_length(window)
     if start >= end:
@@ -68,6 +69,7 @@ def series_range(
 ) -> tuple[datetime, datetime, tuple[datetime, ...]]:
     """The series' range and its points: boundaries strictly inside, then ``until``."""
     _check_instants(since, until)
+    since, until = _whole_second(since), _whole_second(until)
     end = until or now()
     start = since if since is not None else default_series_since(end, interval, tz)
     if start >= end:
@@ -89,6 +91,14 @@ def _check_instants(since: datetime | None, until: datetime | None) -> None:
     for field, value in (("since", since), ("until", until)):
         if value is not None and not EARLIEST <= value < LATEST:
             raise _invalid(field, "must lie between the years 1000 and 9000")
+
+
+def _whole_second(value: datetime | None) -> datetime | None:
+    """Rounded up to the second: answers are kept in whole seconds, so ``[since, until)``
+    selects the same ones, and the answer names the range it used exactly."""
+    if value is None or value.microsecond == 0:
+        return value
+    return value.replace(microsecond=0) + timedelta(seconds=1)
 
 
 def _invalid(field: str, message: str) -> ValidationFailed:
