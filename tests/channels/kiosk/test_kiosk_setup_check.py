@@ -19,6 +19,7 @@ from kiosk_support import (
     kiosk_key,
     kiosk_url,
     responses_of,
+    revoke,
     stored,
     unique_slug,
 )
@@ -101,6 +102,15 @@ async def test_a_location_its_key_is_not_bound_to_shows_a_setup_error_and_no_sur
     await wrong.locator("main").click()  # where the question was: nothing to answer
     await expect(wrong.locator("body")).to_have_attribute("data-screen", "setup")
     await expect_pending(wrong, 0)
+    # Reopened without a network, it remembers what the service said: still no survey.
+    await wrong.locator("html[data-offline-ready]").wait_for(state="attached")
+    await wrong.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    await context.set_offline(True)
+    reloaded = await wrong.reload()
+    assert reloaded is not None
+    assert reloaded.from_service_worker
+    await expect_setup_error(wrong, "pl", "store-99")
+    await context.set_offline(False)
 
     right = await context.new_page()
     await right.goto(kiosk_url(e2e_server, key, survey=survey, metric="nps", location="store-12"))
@@ -114,6 +124,21 @@ async def test_a_location_its_key_is_not_bound_to_shows_a_setup_error_and_no_sur
     rows = await responses_of(e2e_server, survey)
     assert [(row["score"], row["location"]) for row in rows] == [(9, "store-12")]
     assert len(sent) == 1  # the one answer, from the kiosk set up right
+
+
+async def test_a_revoked_key_shows_a_setup_error_when_the_kiosk_loads(
+    e2e_server: RunningServer, tablet: Tablet
+) -> None:
+    key = await kiosk_key(e2e_server, location="store-12")
+    await revoke(e2e_server, key)
+    page = await (await tablet(locale="et-EE", service_workers="block")).new_page()
+
+    await page.goto(kiosk_url(e2e_server, key, metric="ces", location="store-12"))
+
+    await expect(page.locator("body")).to_have_attribute("data-setup", "key-refused")
+    await expect(page.locator("#setup-title")).to_have_text(TEXTS["et"].setup_title)
+    await expect(page.locator("#setup-text")).to_have_text(TEXTS["et"].setup_key_refused)
+    await expect(page.locator("#question")).to_be_hidden()
 
 
 async def test_the_key_leaves_the_address_bar_and_the_history_once_stored(
