@@ -62,8 +62,11 @@ def _page_description() -> str:
     )
     return (
         "Configured by its query string; the kiosk key goes in the fragment "
-        "(`#key=tp_kk_…`), which browsers never send. Answers are kept in the tablet's "
-        "IndexedDB and sent with `POST /v1/responses/batch`. See docs/kiosk.md.\n\n"
+        "(`#key=tp_kk_…`), which browsers never send; the page stores it and removes it "
+        "from the address and the history. When it loads, the page checks its setup with "
+        "`GET /v1/kiosk/setup` and shows staff a setup error instead of the question when "
+        "the key would refuse its answers. Answers are kept in the tablet's IndexedDB and "
+        "sent with `POST /v1/responses/batch`. See docs/kiosk.md.\n\n"
         "| parameter | value |\n|---|---|\n"
         "| `metric` | required: `nps`, `ces` or `csat` |\n"
         "| `survey` | slug, default `default` |\n"
