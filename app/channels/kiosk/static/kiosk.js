@@ -517,7 +517,7 @@
   /* ---------- the setup check: may this key record answers from this address? ---------- */
 
   // What the service judged, remembered per key and address for loads without a network.
-  function setupAddress() { return key.slice(6, 22) + ' ' + location.pathname + location.search; }
+  function setupId() { return 'setup ' + key.slice(6, 22) + ' ' + location.pathname + location.search; }
 
   // {wrong: null} when the service takes this setup, {wrong: {...}} when it refuses it,
   // null when it could not say (offline, unreachable, 5xx, anything unexpected).
@@ -561,7 +561,7 @@
       // Staff gave another key meanwhile: that one has its own check.
       if (key !== asked.key || outcome === null) return false;
       setupChecked = true;
-      await save('meta', { id: 'setup', address: setupAddress(), wrong: outcome.wrong });
+      await save('meta', { id: setupId(), wrong: outcome.wrong });
       applySetup(outcome.wrong);
       return true;
     });
@@ -625,9 +625,9 @@
     showGuard();
     var judged = navigator.onLine === false ? false : await Promise.race([checkSetup(), wait(SETUP_WAIT_MS)]);
     if (judged) return;
-    var remembered = await meta('setup');
+    var remembered = await meta(setupId());
     if (setupChecked) return; // judged while the remembered answer was read
-    applySetup(remembered && remembered.address === setupAddress() ? remembered.wrong : null);
+    applySetup(remembered ? remembered.wrong : null);
   }
 
   /* ---------- no way out for a customer ---------- */
