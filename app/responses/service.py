@@ -173,11 +173,16 @@ def _channel_and_location(body: ResponseCreate, caller: Principal) -> tuple[str,
         if "channel" in body.model_fields_set and body.channel is not forced:
             raise rejected("channel", f"{caller.kind} keys write the {forced} channel only")
         channel = forced.value
-    if caller.location is not None:
-        if location is not None and location != caller.location:
-            raise rejected("location", f"this key is bound to location {caller.location!r}")
-        location = caller.location
-    return channel, location
+    return channel, recorded_location(caller, location)
+
+
+def recorded_location(caller: Principal, location: str | None) -> str | None:
+    """The location an answer of ``caller`` is filed under: a bound key's own, or refused."""
+    if caller.location is None:
+        return location
+    if location is not None and location != caller.location:
+        raise rejected("location", f"this key is bound to location {caller.location!r}")
+    return caller.location
 
 
 def _idempotency_key(in_body: str | None, in_header: str | None) -> str | None:

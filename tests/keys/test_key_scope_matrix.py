@@ -55,12 +55,15 @@ ROUTE_SCOPES: dict[tuple[str, str], Scope | None] = {
     ("GET", "/redoc"): PUBLIC,
     ("GET", "/kiosk"): PUBLIC,
     ("GET", "/kiosk/{asset}"): PUBLIC,
+    ("GET", "/v1/kiosk/setup"): Scope.RESPONSES_WRITE,  # and a kiosk key: KIOSK_KEY_ROUTES
     ("GET", "/widget.js"): PUBLIC,
 }
 # The only routes a publishable or kiosk key may call: recording answers.
 WRITE_ONLY_KEY_ROUTES = {("POST", "/v1/responses"), ("POST", "/v1/responses/batch")}
 # Publishable keys send one answer per request, so per-request rate limits bound them.
 NOT_FOR_PUBLISHABLE_KEYS = {("POST", "/v1/responses/batch")}
+# The kiosk page's own check of its setup: kiosk keys only, whatever a secret key's scopes.
+KIOSK_KEY_ROUTES = {("GET", "/v1/kiosk/setup")}
 
 # The smallest valid request of each route, so "let in" means the route really answered.
 MINIMAL_REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
@@ -74,6 +77,7 @@ MINIMAL_REQUESTS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/v1/surveys/{survey}/wording"): {"params": {"metric": "nps"}},
     ("POST", "/v1/email-links"): {"json": {"metric": "nps"}},
     ("GET", "/kiosk"): {"params": {"metric": "nps"}},
+    ("GET", "/v1/kiosk/setup"): {"params": {"survey": "store", "location": "store-1"}},
 }
 PATH_VALUES = {
     "response_id": str(uuid.uuid4()),
@@ -141,6 +145,8 @@ def expected_in(route: tuple[str, str], kind: str) -> bool:
     scope = ROUTE_SCOPES[route]
     if scope is PUBLIC:
         return True
+    if route in KIOSK_KEY_ROUTES:
+        return kind == "kiosk"
     if kind == "publishable" and route in NOT_FOR_PUBLISHABLE_KEYS:
         return False
     if kind in ("publishable", "kiosk"):
@@ -171,6 +177,7 @@ def test_the_matrix_tables_name_only_real_routes() -> None:
 
     assert set(MINIMAL_REQUESTS) <= real
     assert real >= WRITE_ONLY_KEY_ROUTES
+    assert real >= KIOSK_KEY_ROUTES
 
 
 async def test_no_key_is_refused_everywhere_but_public_routes(service: Service) -> None:

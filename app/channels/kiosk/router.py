@@ -1,4 +1,5 @@
-"""HTTP for the store kiosk: the page (`GET /kiosk`) and its files (`GET /kiosk/{asset}`)."""
+"""HTTP for the store kiosk: the page (`GET /kiosk`), its files (`GET /kiosk/{asset}`) and
+the setup check its script makes with the kiosk key (`GET /v1/kiosk/setup`)."""
 
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ from starlette.responses import HTMLResponse, Response
 from app.channels.kiosk import service
 from app.channels.kiosk.assets import SERVICE_WORKER, Asset, bundle
 from app.channels.kiosk.config import TIMINGS
-from app.deps import DatabaseDep
+from app.channels.kiosk.schemas import KioskSetupRead
+from app.deps import DatabaseDep, ResponsesWriter, json_response
+from app.fields import Slug
 from app.http_caching import accepts_gzip, not_modified
-from app.problems import NotFound, problem_responses
+from app.problems import (
+    Forbidden,
+    NotFound,
+    Unauthenticated,
+    ValidationFailed,
+    problem_responses,
+)
 from app.routing import StrictQueryRoute, tolerates_unknown_query
 
 router = APIRouter(tags=["kiosk"], route_class=StrictQueryRoute)
@@ -53,8 +62,11 @@ def _page_description() -> str:
     )
     return (
         "Configured by its query string; the kiosk key goes in the fragment "
-        "(`#key=tp_kk_…`), which browsers never send. Answers are kept in the tablet's "
-        "IndexedDB and sent with `POST /v1/responses/batch`. See docs/kiosk.md.\n\n"
+        "(`#key=tp_kk_…`), which browsers never send; the page stores it and removes it "
+        "from the address and the history. When it loads, the page checks its setup with "
+        "`GET /v1/kiosk/setup` and shows staff a setup error instead of the question when "
+        "the key would refuse its answers. Answers are kept in the tablet's IndexedDB and "
+        "sent with `POST /v1/responses/batch`. See docs/kiosk.md.\n\n"
         "| parameter | value |\n|---|---|\n"
         "| `metric` | required: `nps`, `ces` or `csat` |\n"
         "| `survey` | slug, default `default` |\n"
@@ -135,3 +147,27 @@ def _cache_control(asset: Asset, version: str | None) -> str:
     if asset.name != SERVICE_WORKER and version == bundle().version:
         return IMMUTABLE
     return "no-cache"
+
+
+@router.get(
+    "/v1/kiosk/setup",
+    response_model=KioskSetupRead,
+    summary="Check a kiosk's setup: may its key record answers so configured?",
+    description=(
+        "The kiosk page calls this when it loads (and again when it is back online, if it "
+        "could not), with its key and the `survey`, `touchpoint` and `location` of its "
+        "address, and shows staff a setup error instead of the question when it is refused. "
+        "Kiosk keys only. 200 says how its answers will be recorded; 422 names the field "
+        "that ingest would refuse (`location`, for a key bound to another one); 401 for an "
+        "unknown or revoked key; 403 for a key that is not a kiosk key. Records nothing."
+    ),
+    responses=problem_responses(Unauthenticated, Forbidden, ValidationFailed),
+)
+async def kiosk_setup(
+    caller: ResponsesWriter,
+    survey: Annotated[Slug, Query(description="The survey of the kiosk's address")] = "default",
+    touchpoint: Annotated[Slug | None, Query(description="Its touchpoint")] = None,
+    location: Annotated[Slug | None, Query(description="Its location")] = None,
+) -> Response:
+    checked = service.setup(caller, survey, touchpoint, location)
+    return json_response(checked.model_dump(), headers={"Cache-Control": "no-store"})

@@ -1,4 +1,4 @@
-"""The kiosk page for an address: its configuration checked, the survey's wording filled in."""
+"""The kiosk page for an address, and the setup check its script makes with the kiosk key."""
 
 from __future__ import annotations
 
@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 from app.channels.kiosk import config, pages
 from app.channels.kiosk.assets import bundle
+from app.channels.kiosk.schemas import KioskSetupRead
 from app.db import Database
+from app.keys.service import Principal
+from app.keys.tokens import KeyKind
+from app.problems import Forbidden
+from app.responses import service as responses_service
 from app.surveys.service import wording_for
 
 
@@ -25,3 +30,21 @@ async def page(
         return KioskPage(pages.problem_page(parsed, bundle()), configured=False)
     wording = await wording_for(db, parsed.survey, parsed.metric.value, parsed.locale)
     return KioskPage(pages.kiosk_page(parsed, wording, bundle()), configured=True)
+
+
+def setup(
+    caller: Principal, survey: str, touchpoint: str | None, location: str | None
+) -> KioskSetupRead:
+    """What answers of a kiosk so configured are recorded with, by the rules of ingest itself.
+
+    Refused as a sync would refuse them, so a kiosk learns of a mistake when it is set up,
+    not from answers set aside one by one.
+    """
+    if caller.kind is not KeyKind.KIOSK:
+        raise Forbidden("Only a kiosk key (tp_kk_…) may be used on a kiosk.")
+    return KioskSetupRead(
+        survey=survey,
+        touchpoint=touchpoint,
+        location=responses_service.recorded_location(caller, location),
+        channel=responses_service.FORCED_CHANNEL[caller.kind].value,
+    )

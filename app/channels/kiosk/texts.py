@@ -3,7 +3,8 @@
 The survey's question, end labels, follow-up prompt, thanks and brand come from the
 survey's wording (app.surveys); these are the strings around them. Polish uses the
 informal "ty" of Polish shops and no gendered forms; Estonian the polite "teie".
-``{n}`` is a count, ``{name}`` a query parameter, ``{low}``/``{high}`` bounds.
+``{n}`` is a count, ``{name}`` a query parameter, ``{low}``/``{high}`` bounds,
+``{location}`` the address's location.
 """
 
 from __future__ import annotations
@@ -28,6 +29,12 @@ class KioskTexts:
     key_missing: str
     key_wrong_kind: str
     noscript: str
+    # Shown instead of the question when the service refuses the key or the address.
+    setup_title: str
+    setup_location: str
+    setup_field: str
+    setup_key_refused: str
+    setup_kept: str
     # The page for staff when the address (the kiosk's configuration) is wrong.
     config_title: str
     config_intro: str
@@ -49,6 +56,11 @@ class KioskTexts:
             "key_refused",
             "storage_lost",
             "key_wrong_kind",
+            "setup_title",
+            "setup_location",
+            "setup_field",
+            "setup_key_refused",
+            "setup_kept",
         )
         return {name: value for name, value in asdict(self).items() if name in names}
 
@@ -70,6 +82,15 @@ TEXTS: dict[str, KioskTexts] = {
         key_wrong_kind="This is not a kiosk key. Use a key that starts with tp_kk_, and never "
         "put a secret key on a tablet.",
         noscript="This kiosk needs JavaScript.",
+        setup_title="This kiosk is not set up correctly",
+        setup_location="The kiosk key is bound to another location than location={location} in "
+        "this address. Fix location= in the address, or open it with the key made for this "
+        "location.",
+        setup_field="The service does not accept {name}= in this address. Fix it and open the "
+        "page again.",
+        setup_key_refused="The kiosk key was refused: it is unknown or has been revoked. Open "
+        "this page again with #key= and a valid kiosk key.",
+        setup_kept="Answers taken before stay on this tablet and are sent as usual: none is lost.",
         config_title="This kiosk address is not set up correctly",
         config_intro="Fix these parts of the address and open it again:",
         config_example="Example:",
@@ -100,6 +121,16 @@ TEXTS: dict[str, KioskTexts] = {
         key_wrong_kind="To nie jest klucz kiosku. Użyj klucza zaczynającego się od tp_kk_ "
         "i nigdy nie wpisuj klucza tajnego na tablecie.",
         noscript="Ten kiosk wymaga JavaScriptu.",
+        setup_title="Ten kiosk jest źle skonfigurowany",
+        setup_location="Klucz kiosku jest przypisany do innej lokalizacji niż location={location} "
+        "w tym adresie. Popraw location= w adresie albo otwórz go z kluczem utworzonym dla tej "
+        "lokalizacji.",
+        setup_field="Usługa nie przyjmuje parametru {name}= z tego adresu. Popraw go i otwórz "
+        "stronę ponownie.",
+        setup_key_refused="Klucz kiosku został odrzucony: jest nieznany albo unieważniony. "
+        "Otwórz tę stronę jeszcze raz z #key= i ważnym kluczem kiosku.",
+        setup_kept="Odpowiedzi zebrane wcześniej zostają na tym tablecie i są wysyłane jak "
+        "zwykle: żadna nie przepada.",
         config_title="Adres kiosku jest źle ustawiony",
         config_intro="Popraw te części adresu i otwórz go ponownie:",
         config_example="Przykład:",
@@ -129,6 +160,16 @@ TEXTS: dict[str, KioskTexts] = {
         key_wrong_kind="See ei ole kioskivõti. Kasutage võtit, mis algab tp_kk_-ga, ja ärge "
         "kunagi pange salajast võtit tahvelarvutisse.",
         noscript="See kiosk vajab JavaScripti.",
+        setup_title="See kiosk on valesti seadistatud",
+        setup_location="Kioskivõti on seotud teise asukohaga kui selle aadressi "
+        "location={location}. Parandage aadressis location= või avage see selle asukoha jaoks "
+        "loodud võtmega.",
+        setup_field="Teenus ei võta vastu selle aadressi parameetrit {name}=. Parandage see ja "
+        "avage leht uuesti.",
+        setup_key_refused="Kioskivõti lükati tagasi: see on tundmatu või tühistatud. Avage see "
+        "leht uuesti nii, et aadressis oleks #key= ja kehtiv kioskivõti.",
+        setup_kept="Varem antud vastused jäävad sellesse tahvelarvutisse ja saadetakse nagu "
+        "tavaliselt: ükski ei lähe kaduma.",
         config_title="Kioski aadress on valesti seadistatud",
         config_intro="Parandage need aadressi osad ja avage see uuesti:",
         config_example="Näide:",

@@ -203,8 +203,12 @@ async def test_answers_the_service_refuses_are_set_aside_and_never_sent_again(
             sent.extend(item["idempotency_key"] for item in sent_items(request))
 
     context.on("requestfinished", remember)  # reached the service (offline tries do not)
-    # A kiosk address on this tablet that claims another store than its key is bound to.
+    # A kiosk address on this tablet that claims another store than its key is bound to,
+    # opened while its setup could not be checked (else it takes no answers at all).
     wrong_store = await context.new_page()
+    await wrong_store.route(
+        "**/v1/kiosk/setup?*", lambda route: route.abort("internetdisconnected")
+    )
     await wrong_store.goto(
         kiosk_url(e2e_server, key, survey=survey, metric="nps", location="store-99", **FAST)
     )
@@ -261,6 +265,8 @@ async def test_a_refused_key_keeps_the_answers_until_staff_give_the_kiosk_a_new_
     survey = unique_slug("kiosk-revoked")
     page = await (await tablet(locale="et-EE", service_workers="block")).new_page()
     await page.goto(kiosk_url(e2e_server, old_key, survey=survey, metric="ces", **FAST))
+    # The service has found the kiosk set up right, and then its key is revoked.
+    await page.locator('body[data-setup="ok"]').wait_for(state="attached")
     await revoke(e2e_server, old_key)
 
     await answer(page, 7)

@@ -37,4 +37,9 @@ def test_the_script_gets_only_what_it_shows() -> None:
             "key_refused",
             "storage_lost",
             "key_wrong_kind",
+            "setup_title",
+            "setup_location",
+            "setup_field",
+            "setup_key_refused",
+            "setup_kept",
         }

@@ -6,6 +6,12 @@
  * there (duplicate); one the service will never take (invalid, conflict) is moved
  * aside and shown, so it cannot block the queue. Everything else (no network, timeout,
  * 408, 429, 5xx, a refused key) keeps it queued and retries later, with backoff.
+ *
+ * Before it takes answers the page asks the service (GET /v1/kiosk/setup) whether its key
+ * may record them with this address's survey, touchpoint and location; refused, it shows
+ * staff a setup error instead of the question. Unable to ask (offline), it goes by the
+ * last answer it had for this key and address, and asks again when it is back online.
+ * Answers already taken stay queued whatever the check says.
  */
 (function () {
   'use strict';
@@ -19,6 +25,7 @@
   var BACKOFF_MAX_MS = 300000;
   var RETRY_AFTER_MAX_MS = 3600000;
   var PERIODIC_MS = 60000;
+  var SETUP_WAIT_MS = 4000; // then the question is taken unchecked, and the check goes on
   var SCREENS = ['question', 'comment', 'thanks', 'setup'];
 
   var cfg = JSON.parse(document.getElementById('kiosk-config').textContent);
@@ -40,6 +47,8 @@
   var guardTimer = null;
   var storageWarning = false;
   var keyRefused = false;
+  var setupChecked = false; // the service has judged this key and this address
+  var setupWrong = null; // what the service refused: {reason, errors}, shown to staff
 
   /* ---------- storage: IndexedDB, and memory where IndexedDB fails ---------- */
 
@@ -169,6 +178,14 @@
 
   function fill(text, count) { return text.replace('{n}', String(count)); }
 
+  function fillIn(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, name) {
+      return name in values ? String(values[name]) : all;
+    });
+  }
+
+  function wait(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms); }); }
+
   /* ---------- screens ---------- */
 
   function show(name) {
@@ -181,13 +198,16 @@
 
   function guardLeft() { return cfg.guard_ms - (performance.now() - lastSubmit); }
 
-  // Taps on the question are ignored for a while after an answer: one person, one answer.
+  // Taps on the question are ignored for a while after an answer (one person, one answer),
+  // and until the setup check lets the kiosk take answers.
   function showGuard() {
     clearTimeout(guardTimer);
     var left = guardLeft();
     if (left > 0) {
       scale.setAttribute('aria-disabled', 'true');
       guardTimer = setTimeout(showGuard, left);
+    } else if (!ready) {
+      scale.setAttribute('aria-disabled', 'true');
     } else {
       scale.removeAttribute('aria-disabled');
     }
@@ -195,6 +215,7 @@
 
   function toQuestion() {
     clearTimeout(resetTimer);
+    if (setupWrong) { show('setup'); return; }
     show('question');
     showGuard();
   }
@@ -452,25 +473,161 @@
 
   /* ---------- the key (from the address's fragment, remembered on the tablet) ---------- */
 
-  function keyInAddress() {
-    var match = /(?:^#|&)key=([^&]*)/.exec(location.hash);
-    return match ? decodeURIComponent(match[1]) : null;
+  // The key leaves the address as soon as it is read (replaceState: the history entry
+  // itself changes, so Back cannot show it), before the history trap below copies the
+  // address into another entry.
+  var givenKey = null;
+  function takeKeyFromAddress() {
+    var found = null;
+    var rest = location.hash.replace(/^#/, '').split('&').filter(function (part) {
+      if (part.indexOf('key=') !== 0) return part !== '';
+      try { found = decodeURIComponent(part.slice(4)); } catch (error) { found = part.slice(4); }
+      return false;
+    });
+    if (found === null) return;
+    givenKey = found;
+    history.replaceState(history.state, '',
+      location.pathname + location.search + (rest.length ? '#' + rest.join('&') : ''));
   }
+  takeKeyFromAddress();
 
   async function findKey() {
-    var given = keyInAddress();
+    var given = givenKey;
+    givenKey = null;
     if (given !== null) {
       if (!KEY_PATTERN.test(given)) {
         key = null;
-        byId('setup-text').textContent = T.key_wrong_kind;
+        showSetup(byId('setup-title').textContent, T.key_wrong_kind);
         return;
       }
       key = given;
       await save('meta', { id: 'key', value: key });
       return;
     }
-    var stored = (await all('meta')).filter(function (entry) { return entry.id === 'key'; })[0];
+    var stored = await meta('key');
     key = stored ? stored.value : null;
+  }
+
+  function meta(id) {
+    return all('meta').then(function (entries) {
+      return entries.filter(function (entry) { return entry.id === id; })[0] || null;
+    });
+  }
+
+  /* ---------- the setup check: may this key record answers from this address? ---------- */
+
+  // What the service judged, remembered per key and address for loads without a network.
+  function setupId() { return 'setup ' + key.slice(6, 22) + ' ' + location.pathname + location.search; }
+
+  // {wrong: null} when the service takes this setup, {wrong: {...}} when it refuses it,
+  // null when it could not say (offline, unreachable, 5xx, anything unexpected).
+  async function askSetup() {
+    var params = new URLSearchParams({ survey: cfg.survey });
+    if (cfg.touchpoint) params.set('touchpoint', cfg.touchpoint);
+    if (cfg.location) params.set('location', cfg.location);
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, SEND_TIMEOUT_MS);
+    try {
+      var response = await fetch('/v1/kiosk/setup?' + params, {
+        headers: { 'Authorization': 'Bearer ' + key },
+        cache: 'no-store',
+        credentials: 'omit',
+        signal: controller.signal
+      });
+      if (response.ok) return { wrong: null };
+      if (response.status === 401) return { wrong: { reason: 'key-refused', errors: [] } };
+      if (response.status === 403) return { wrong: { reason: 'key-wrong-kind', errors: [] } };
+      if (response.status === 422) {
+        var problem = await response.json();
+        return { wrong: { reason: 'address', errors: problem.errors || [] } };
+      }
+      return null;
+    } catch (error) {
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  var checking = null; // {key, promise}: the check under way
+  // Resolves true once the service has judged the current key and address.
+  function checkSetup() {
+    if (!key) return Promise.resolve(false);
+    if (setupChecked) return Promise.resolve(true);
+    if (checking && checking.key === key) return checking.promise;
+    var asked = { key: key };
+    asked.promise = askSetup().then(async function (outcome) {
+      if (checking === asked) checking = null;
+      // Staff gave another key meanwhile: that one has its own check.
+      if (key !== asked.key || outcome === null) return false;
+      setupChecked = true;
+      await save('meta', { id: setupId(), wrong: outcome.wrong });
+      applySetup(outcome.wrong);
+      return true;
+    });
+    checking = asked;
+    return asked.promise;
+  }
+
+  function applySetup(wrong) {
+    setupWrong = wrong;
+    ready = !wrong;
+    if (!wrong) {
+      document.body.setAttribute('data-setup', setupChecked ? 'ok' : 'unchecked');
+      // Never in the middle of a customer's comment or thanks.
+      if (screen === 'setup' || screen === 'question') toQuestion();
+      return;
+    }
+    // An answer in its comment step is kept as it is: the check never costs an answer.
+    if (screen === 'comment') finish(commentText.value.trim(), false);
+    var texts = {
+      'key-refused': [T.setup_key_refused],
+      'key-wrong-kind': [T.key_wrong_kind]
+    }[wrong.reason] || wrong.errors.map(function (error) {
+      if (error.field === 'location' && cfg.location) return fillIn(T.setup_location, { location: cfg.location });
+      return fillIn(T.setup_field, { name: error.field });
+    });
+    showSetup(T.setup_title, texts.join(' '), wrong.errors);
+    document.body.setAttribute('data-setup', wrong.reason);
+  }
+
+  function showSetup(title, text, errors) {
+    byId('setup-title').textContent = title;
+    byId('setup-text').textContent = text;
+    var list = byId('setup-problems');
+    list.replaceChildren.apply(list, (errors || []).map(function (error) {
+      var item = document.createElement('li');
+      var field = document.createElement('code');
+      field.textContent = error.field;
+      item.append(field, ': ' + error.message);
+      return item;
+    }));
+    list.hidden = !(errors && errors.length);
+    var kept = byId('setup-kept');
+    kept.textContent = T.setup_kept;
+    kept.hidden = !key;
+    clearTimeout(resetTimer);
+    show('setup');
+  }
+
+  // Taps wait for the check; a check that cannot be made (offline) or takes too long
+  // does not stop the kiosk: the last judgement of this setup holds, else it is taken.
+  async function settleSetup() {
+    setupChecked = false;
+    setupWrong = null;
+    document.body.setAttribute('data-setup', key ? 'checking' : 'no-key');
+    if (!key) {
+      ready = false;
+      show('setup');
+      return;
+    }
+    ready = false;
+    showGuard();
+    var judged = navigator.onLine === false ? false : await Promise.race([checkSetup(), wait(SETUP_WAIT_MS)]);
+    if (judged) return;
+    var remembered = await meta(setupId());
+    if (setupChecked) return; // judged while the remembered answer was read
+    applySetup(remembered ? remembered.wrong : null);
   }
 
   /* ---------- no way out for a customer ---------- */
@@ -481,7 +638,10 @@
     if (event.target !== commentText) event.preventDefault();
   });
   history.pushState(null, '', location.href);
-  window.addEventListener('popstate', function () { history.pushState(null, '', location.href); });
+  window.addEventListener('popstate', function () {
+    takeKeyFromAddress(); // a key typed into the address arrives this way too
+    history.pushState(null, '', location.href);
+  });
 
   /* ---------- start ---------- */
 
@@ -493,24 +653,28 @@
       await save('outbox', open[i]);
     }
     await findKey();
-    ready = Boolean(key);
-    if (ready) toQuestion(); else show('setup');
+    var settled = settleSetup();
     await updateIndicator();
-    syncSoon();
+    syncSoon(); // queued answers go whatever the check says: they are never lost to it
+    await settled;
   }
 
-  window.addEventListener('online', function () { syncSoon(true); });
+  // Checks not made at load (offline, unreachable) are made when the network is back.
+  function recheck() { if (key && !setupChecked) checkSetup(); }
+
+  window.addEventListener('online', function () { recheck(); syncSoon(true); });
   window.addEventListener('hashchange', function () {
+    takeKeyFromAddress();
+    if (givenKey === null) return;
     findKey().then(function () {
-      ready = Boolean(key);
-      if (ready) toQuestion(); else show('setup');
+      settleSetup();
       syncSoon(true);
     });
   });
   document.addEventListener('visibilitychange', function () {
-    if (document.visibilityState === 'visible') syncSoon();
+    if (document.visibilityState === 'visible') { recheck(); syncSoon(); }
   });
-  setInterval(function () { syncSoon(); }, PERIODIC_MS);
+  setInterval(function () { recheck(); syncSoon(); }, PERIODIC_MS);
 
   if ('serviceWorker' in navigator) {
     navigator.serviceWorker.addEventListener('message', function (event) {
