@@ -1,15 +1,36 @@
-"""A database that cannot be reached answers 503 with Retry-After, and nothing is half-written."""
+"""A database that cannot be reached answers 503 with Retry-After, and nothing is half-written.
+
+What counts as "cannot be reached" is told from the real errors of asyncpg, SQLite and
+SQLAlchemy's pool, wrapped the way SQLAlchemy raises them; an outage is logged when it
+begins and when it ends, not once per request. tests/e2e/test_e2e_database_outage.py
+stops a real PostgreSQL under a real `touchpoint serve`.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import socket
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
 from conftest import Service
-from sqlalchemy import func, select
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import func, select, text
+from sqlalchemy.dialects.postgresql.asyncpg import (
+    AsyncAdapt_asyncpg_connection,
+    AsyncAdapt_asyncpg_dbapi,
+)
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from app.db import Database, is_outage, outage_cause
+from app.operations.outages import describe
 from app.responses import repository
 from app.responses.models import SurveyResponse
 
@@ -49,3 +70,224 @@ async def test_the_writer_keeps_working_after_an_outage(
     monkeypatch.setattr(repository, "insert_many", flaky)
     assert (await api.post("/v1/responses", json={"metric": "nps", "score": 1})).status_code == 503
     assert (await api.post("/v1/responses", json={"metric": "nps", "score": 2})).status_code == 201
+
+
+# --- what counts as an outage -------------------------------------------------------------
+
+_PG = AsyncAdapt_asyncpg_dbapi(asyncpg)  # type: ignore[no-untyped-call]
+
+
+def through_sqlalchemy(error: Exception, *, invalidated: bool = False) -> BaseException:
+    """``error`` from asyncpg as SQLAlchemy's asyncpg dialect raises it, statement and all."""
+    try:
+        AsyncAdapt_asyncpg_connection._handle_exception_no_connection(_PG, error)
+    except Exception as translated:
+        return DBAPIError.instance(
+            "INSERT INTO responses (comment) VALUES ($1)",
+            ("a customer's words",),
+            translated,
+            _PG.Error,
+            connection_invalidated=invalidated,
+        )
+    raise AssertionError("asyncpg errors are always translated")
+
+
+def sqlite_error(path: Path, sql: str) -> BaseException:
+    """A real error of SQLite's, as SQLAlchemy wraps it."""
+    try:
+        with contextlib.closing(sqlite3.connect(path, timeout=0)) as connection:
+            connection.execute(sql)
+    except sqlite3.Error as error:
+        return DBAPIError.instance(sql, (), error, sqlite3.Error)
+    raise AssertionError(f"{sql} did not fail")
+
+
+OUTAGES: dict[str, Callable[[], BaseException]] = {
+    "starting up": lambda: through_sqlalchemy(
+        asyncpg.CannotConnectNowError("the database system is starting up")
+    ),
+    "not yet accepting connections": lambda: through_sqlalchemy(
+        asyncpg.CannotConnectNowError("the database system is not yet accepting connections")
+    ),
+    "shutting down": lambda: through_sqlalchemy(
+        asyncpg.CannotConnectNowError("the database system is shutting down")
+    ),
+    "terminated by an immediate shutdown": lambda: through_sqlalchemy(
+        asyncpg.AdminShutdownError("terminating connection due to immediate shutdown command")
+    ),
+    "crash of another backend": lambda: through_sqlalchemy(
+        asyncpg.CrashShutdownError("terminating connection because of crash of another process")
+    ),
+    "dropped mid-query": lambda: through_sqlalchemy(
+        asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+        invalidated=True,
+    ),
+    "too many clients": lambda: through_sqlalchemy(
+        asyncpg.TooManyConnectionsError("sorry, too many clients already")
+    ),
+    "a closed connection the pool saw die": lambda: through_sqlalchemy(
+        asyncpg.InterfaceError("connection is closed"), invalidated=True
+    ),
+    "asyncpg raw: starting up": lambda: asyncpg.CannotConnectNowError(
+        "the database system is starting up"
+    ),
+    "refused": lambda: ConnectionRefusedError(111, "Connect call failed ('127.0.0.1', 5432)"),
+    "reset": lambda: ConnectionResetError(104, "Connection reset by peer"),
+    "connect timed out": lambda: TimeoutError(),
+    "no such host": lambda: socket.gaierror(-2, "Name or service not known"),
+    "the pool has no connection to give": lambda: PoolTimeout(
+        "QueuePool limit of size 10 overflow 10 reached, connection timed out"
+    ),
+}
+
+
+@pytest.mark.parametrize("make", OUTAGES.values(), ids=OUTAGES.keys())
+def test_a_database_that_cannot_be_reached_is_an_outage(make: Callable[[], BaseException]) -> None:
+    error = make()
+
+    cause = outage_cause(error)
+
+    assert cause is not None
+    assert is_outage(error)
+    # What the log says is the driver's reason, never the statement or its parameters.
+    assert "INSERT" not in describe(cause)
+    assert "a customer's words" not in describe(cause)
+
+
+NOT_OUTAGES: dict[str, Callable[[], BaseException]] = {
+    "a unique key": lambda: through_sqlalchemy(
+        asyncpg.UniqueViolationError('duplicate key value violates unique constraint "pk"')
+    ),
+    "a missing table": lambda: through_sqlalchemy(
+        asyncpg.UndefinedTableError('relation "responses" does not exist')
+    ),
+    "a statement timeout": lambda: through_sqlalchemy(
+        asyncpg.QueryCanceledError("canceling statement due to statement timeout")
+    ),
+    "two queries at once on one connection": lambda: through_sqlalchemy(
+        asyncpg.InterfaceError("cannot perform operation: another operation is in progress")
+    ),
+    "a value the column cannot take": lambda: through_sqlalchemy(
+        asyncpg.DataError("invalid input for query argument $1")
+    ),
+    "a bug": lambda: KeyError("score"),
+}
+
+
+@pytest.mark.parametrize("make", NOT_OUTAGES.values(), ids=NOT_OUTAGES.keys())
+def test_a_bug_in_a_database_call_is_not_an_outage(make: Callable[[], BaseException]) -> None:
+    assert outage_cause(make()) is None
+
+
+def test_sqlite_that_cannot_open_its_file_is_an_outage(tmp_path: Path) -> None:
+    error = sqlite_error(tmp_path / "no-such-folder" / "touchpoint.db", "SELECT 1")
+
+    assert isinstance(error, OperationalError)
+    assert is_outage(error)
+
+
+def test_sqlite_locked_by_another_writer_is_an_outage(tmp_path: Path) -> None:
+    path = tmp_path / "touchpoint.db"
+    with contextlib.closing(sqlite3.connect(path, isolation_level=None)) as holder:
+        holder.execute("CREATE TABLE t (x)")
+        holder.execute("BEGIN IMMEDIATE")
+        error = sqlite_error(path, "INSERT INTO t VALUES (1)")
+
+    assert isinstance(error, OperationalError)
+    assert is_outage(error)
+
+
+def test_sqlite_asked_for_a_missing_table_is_a_bug(tmp_path: Path) -> None:
+    error = sqlite_error(tmp_path / "touchpoint.db", "SELECT * FROM nowhere")
+
+    assert isinstance(error, OperationalError)
+    assert not is_outage(error)
+
+
+def test_an_error_raised_from_an_outage_is_one() -> None:
+    error = RuntimeError("could not load the origins")
+    error.__cause__ = ConnectionRefusedError(111, "Connection refused")
+
+    assert isinstance(outage_cause(error), ConnectionRefusedError)
+
+
+# --- what the log says about an outage ----------------------------------------------------
+
+
+def _app_database(service: Service) -> Database:
+    transport = service.client._transport
+    assert isinstance(transport, httpx.ASGITransport)
+    db: Database = transport.app.state.db  # type: ignore[attr-defined]
+    return db
+
+
+async def test_an_outage_is_logged_when_it_begins_and_when_it_ends_not_per_request(
+    service: Service,
+    api: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    tmp_path: Path,
+) -> None:
+    db = _app_database(service)
+    with monkeypatch.context() as outage:
+        if db.dialect == "postgresql":
+
+            async def starting_up(*_args: Any, **_kwargs: Any) -> None:
+                raise asyncpg.CannotConnectNowError("the database system is starting up")
+
+            outage.setattr(asyncpg, "connect", starting_up)
+        else:
+            unopenable = str(tmp_path / "gone" / "touchpoint.db")
+            connect = sqlite3.connect
+            outage.setattr(sqlite3, "connect", lambda *_a, **kw: connect(unopenable, **kw))
+        await db.engine.dispose()  # the pool must connect again, and cannot
+        with caplog.at_level(logging.INFO, logger="touchpoint"):
+            answers = await asyncio.gather(
+                *(api.post("/v1/responses", json={"metric": "nps", "score": 7}) for _ in range(20)),
+                *(api.get("/v1/scores", params={"metric": "nps"}) for _ in range(20)),
+            )
+    with caplog.at_level(logging.INFO, logger="touchpoint"):
+        assert (
+            await api.post("/v1/responses", json={"metric": "nps", "score": 8})
+        ).status_code == 201
+        assert (
+            await api.post("/v1/responses", json={"metric": "nps", "score": 9})
+        ).status_code == 201
+
+    assert {answer.status_code for answer in answers} == {503}
+    assert all(answer.headers["retry-after"] == "1" for answer in answers)
+    outage_lines = [
+        (record.levelname, record.getMessage())
+        for record in caplog.records
+        if record.name != "touchpoint.access"
+    ]
+    assert len(outage_lines) == 2, outage_lines
+    (began_level, began), (ended_level, ended) = outage_lines
+    assert began_level == "ERROR"
+    assert began.startswith("the database cannot be reached (")
+    assert ended_level == "INFO"
+    assert ended.startswith("the database answers again")
+    assert not [record for record in caplog.records if record.exc_info], "a traceback was logged"
+
+
+async def test_the_pool_replaces_connections_the_server_killed(
+    service: Service, api: httpx.AsyncClient
+) -> None:
+    db = _app_database(service)
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite has no server to drop connections")
+    assert (await api.post("/v1/responses", json={"metric": "nps", "score": 1})).status_code == 201
+    async with service.db.engine.connect() as killer:
+        killed = await killer.scalar(
+            text(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        )
+    assert killed
+
+    answers = [
+        await api.post("/v1/responses", json={"metric": "nps", "score": s}) for s in range(4)
+    ]
+
+    assert [answer.status_code for answer in answers] == [201] * 4
