@@ -30,7 +30,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.db import Database, is_outage, outage_cause
-from app.operations.outages import describe
+from app.operations.outages import OutageLog, describe
 from app.responses import repository
 from app.responses.models import SurveyResponse
 
@@ -241,6 +241,7 @@ async def test_an_outage_is_logged_when_it_begins_and_when_it_ends_not_per_reque
             connect = sqlite3.connect
             outage.setattr(sqlite3, "connect", lambda *_a, **kw: connect(unopenable, **kw))
         await db.engine.dispose()  # the pool must connect again, and cannot
+        db.outages.settle_seconds = 0  # over at the first success (settling: tested below)
         with caplog.at_level(logging.INFO, logger="touchpoint"):
             answers = await asyncio.gather(
                 *(api.post("/v1/responses", json={"metric": "nps", "score": 7}) for _ in range(20)),
@@ -268,6 +269,66 @@ async def test_an_outage_is_logged_when_it_begins_and_when_it_ends_not_per_reque
     assert ended_level == "INFO"
     assert ended.startswith("the database answers again")
     assert not [record for record in caplog.records if record.exc_info], "a traceback was logged"
+
+
+async def test_a_group_of_writes_that_meets_an_outage_is_503s_without_tracebacks(
+    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def dropped(*_args: Any, **_kwargs: Any) -> None:
+        raise through_sqlalchemy(
+            asyncpg.ConnectionDoesNotExistError("connection was closed in the middle of operation"),
+            invalidated=True,
+        )
+
+    monkeypatch.setattr(repository, "insert_many", dropped)
+    with caplog.at_level(logging.INFO, logger="touchpoint"):
+        answers = await asyncio.gather(
+            *(api.post("/v1/responses", json={"metric": "csat", "score": 4}) for _ in range(30))
+        )
+
+    assert {answer.status_code for answer in answers} == {503}
+    logged = [(r.name, r.levelname) for r in caplog.records if r.name != "touchpoint.access"]
+    assert logged == [("touchpoint.outage", "ERROR")]
+    assert not [record for record in caplog.records if record.exc_info], "a traceback was logged"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_an_outage_ends_once_nothing_has_failed_for_the_settling_time(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock()
+    log = OutageLog(settle_seconds=2.0, clock=clock)
+    refused = ConnectionRefusedError(111, "Connection refused")
+
+    with caplog.at_level(logging.INFO, logger="touchpoint.outage"):
+        log.answered()  # no outage: nothing to say
+        log.met(refused)
+        clock.now += 1
+        log.answered()  # a BEGIN that worked, in a transaction that will fail
+        log.met(refused)
+        clock.now += 1.5
+        log.answered()  # 1.5 s after the last failure: not settled yet
+        clock.now += 0.5
+        log.answered()
+        log.answered()
+
+    lines = [(record.levelname, record.getMessage()) for record in caplog.records]
+    assert lines == [
+        (
+            "ERROR",
+            "the database cannot be reached (ConnectionRefusedError: [Errno 111] Connection "
+            "refused); answering 503 until it answers again",
+        ),
+        ("INFO", "the database answers again; it could not be reached for 1.0 s"),
+    ]
+    assert not log.ongoing
 
 
 async def test_the_pool_replaces_connections_the_server_killed(

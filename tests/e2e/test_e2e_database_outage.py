@@ -99,6 +99,8 @@ async def test_a_postgres_outage_is_503s_with_retry_after_and_the_service_recove
             load.phase = "back"
             await asyncio.to_thread(own_cluster.start_again)
             await until(lambda: load.count("back", 201) >= 4 * CONNECTIONS, "201s once back")
+            # Each worker says the outage is over once its statements work for a while.
+            await until(lambda: server.stderr().count(OUTAGE_ENDED) == WORKERS, "outage ended")
         finally:
             load.stopping = True
             await running
