@@ -13,7 +13,7 @@ import contextlib
 import logging
 import socket
 import sqlite3
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
@@ -221,15 +221,10 @@ def _app_database(service: Service) -> Database:
     return db
 
 
-async def test_an_outage_is_logged_when_it_begins_and_when_it_ends_not_per_request(
-    service: Service,
-    api: httpx.AsyncClient,
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-    tmp_path: Path,
-) -> None:
-    db = _app_database(service)
-    with monkeypatch.context() as outage:
+@contextlib.asynccontextmanager
+async def unreachable(db: Database, tmp_path: Path) -> AsyncIterator[None]:
+    """New connections fail as the driver fails them for real; pooled ones are gone."""
+    with pytest.MonkeyPatch.context() as outage:
         if db.dialect == "postgresql":
 
             async def starting_up(*_args: Any, **_kwargs: Any) -> None:
@@ -240,8 +235,16 @@ async def test_an_outage_is_logged_when_it_begins_and_when_it_ends_not_per_reque
             unopenable = str(tmp_path / "gone" / "touchpoint.db")
             connect = sqlite3.connect
             outage.setattr(sqlite3, "connect", lambda *_a, **kw: connect(unopenable, **kw))
-        await db.engine.dispose()  # the pool must connect again, and cannot
-        db.outages.settle_seconds = 0  # over at the first success (settling: tested below)
+        await db.engine.dispose()
+        yield
+
+
+async def test_an_outage_is_logged_when_it_begins_and_when_it_ends_not_per_request(
+    service: Service, api: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
+    db = _app_database(service)
+    db.outages.settle_seconds = 0  # over at the first success (settling: tested below)
+    async with unreachable(db, tmp_path):
         with caplog.at_level(logging.INFO, logger="touchpoint"):
             answers = await asyncio.gather(
                 *(api.post("/v1/responses", json={"metric": "nps", "score": 7}) for _ in range(20)),
@@ -290,6 +293,23 @@ async def test_a_group_of_writes_that_meets_an_outage_is_503s_without_tracebacks
     logged = [(r.name, r.levelname) for r in caplog.records if r.name != "touchpoint.access"]
     assert logged == [("touchpoint.outage", "ERROR")]
     assert not [record for record in caplog.records if record.exc_info], "a traceback was logged"
+
+
+@pytest.mark.parametrize("export", ["csv", "ndjson"])
+async def test_an_export_that_meets_an_outage_is_a_503_not_a_cut_off_200(
+    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, export: str
+) -> None:
+    def starting_up(*_args: Any, **_kwargs: Any) -> AsyncIterator[Any]:
+        raise through_sqlalchemy(
+            asyncpg.CannotConnectNowError("the database system is starting up")
+        )
+
+    monkeypatch.setattr(repository, "stream", starting_up)
+    answer = await api.get("/v1/responses", params={"format": export})
+
+    assert answer.status_code == 503, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["retry-after"] == "1"
 
 
 class Clock:
