@@ -15,6 +15,7 @@ import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
@@ -28,9 +29,11 @@ from sqlalchemy.dialects.postgresql.asyncpg import (
 )
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.types import Message, Receive, Scope, Send
 
 from app.db import Database, is_outage, outage_cause
 from app.operations.outages import OutageLog, describe
+from app.operations.unexpected_errors import UnexpectedErrorMiddleware
 from app.responses import repository
 from app.responses.models import SurveyResponse
 
@@ -310,6 +313,44 @@ async def test_an_export_that_meets_an_outage_is_a_503_not_a_cut_off_200(
     assert answer.status_code == 503, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.headers["retry-after"] == "1"
+
+
+def _bare_scope(db: SimpleNamespace) -> dict[str, Any]:
+    return {
+        "type": "http", "method": "GET", "path": "/v1/responses", "headers": [],
+        "app": SimpleNamespace(state=SimpleNamespace(db=db)),
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize("after_headers", [False, True], ids=["before", "after the headers"])
+async def test_an_outage_outside_the_routes_is_a_503_or_a_closed_stream_never_a_traceback(
+    caplog: pytest.LogCaptureFixture, after_headers: bool
+) -> None:
+    async def exporting(_scope: Scope, _receive: Receive, send: Send) -> None:
+        if after_headers:
+            await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise RuntimeError("the export stopped") from ConnectionResetError(104, "reset")
+
+    sent: list[Message] = []
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    async def receive() -> Message:
+        return {"type": "http.disconnect"}
+
+    db = SimpleNamespace(outages=OutageLog())
+    with caplog.at_level(logging.INFO, logger="touchpoint"):
+        await UnexpectedErrorMiddleware(exporting)(_bare_scope(db), receive, send)
+
+    if after_headers:  # all that is left to do is to close the stream
+        assert [(m["type"], m["status"]) for m in sent] == [("http.response.start", 200)]
+    else:
+        assert sent[0]["status"] == 503
+        assert dict(sent[0]["headers"])[b"retry-after"] == b"1"
+    assert db.outages.ongoing
+    assert [record.name for record in caplog.records] == ["touchpoint.outage"]
+    assert not caplog.records[0].exc_info
 
 
 class Clock:
