@@ -122,7 +122,7 @@ _SQLITE_OUTAGE_CODES = frozenset(
         sqlite3.SQLITE_PROTOCOL,
     }
 )
-# A pool connection to an unreachable server can wrap its cause a few times over.
+# SQLAlchemy's error, the driver's under it and a `raise … from` or two; a cycle ends here.
 _CHAIN_LIMIT = 8
 
 
@@ -153,10 +153,6 @@ def outage_cause(error: BaseException) -> BaseException | None:
 
 # The types an outage arrives as; outage_cause() tells which of their instances are one.
 OUTAGE_CARRIERS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
-
-
-def is_outage(error: BaseException) -> bool:
-    return outage_cause(error) is not None
 
 
 def _names_an_outage(error: BaseException) -> bool:
