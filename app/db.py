@@ -83,7 +83,8 @@ def make_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncEng
         pool_pre_ping=True,
         # A 201 means the row is on disk: never let a server default of "off" weaken that.
         connect_args={
-            "server_settings": {"synchronous_commit": "on", "application_name": "touchpoint"}
+            "server_settings": {"synchronous_commit": "on", "application_name": "touchpoint"},
+            "timeout": settings.db_connect_timeout_seconds,  # asyncpg's default is 60 s
         },
     )
 

@@ -31,6 +31,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.types import Message, Receive, Scope, Send
 
+from app.config import Settings
 from app.db import Database, outage_cause
 from app.operations.outages import OutageLog, describe
 from app.operations.unexpected_errors import UnexpectedErrorMiddleware
@@ -389,6 +390,28 @@ def test_an_outage_ends_once_nothing_has_failed_for_the_settling_time(
         ("INFO", "the database answers again; it could not be reached for 1.0 s"),
     ]
     assert not log.ongoing
+
+
+async def test_a_postgres_host_that_never_answers_is_an_outage_after_the_connect_timeout() -> None:
+    with socket.socket() as silent:  # completes TCP handshakes, never says a word
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        settings = Settings(
+            database_url=f"postgresql://postgres@127.0.0.1:{port}/touchpoint",
+            db_connect_timeout_seconds=0.2,
+        )
+        db = Database.connect(settings)
+        try:
+            async with asyncio.timeout(30) as guard:
+                with pytest.raises(Exception) as raised:  # noqa: PT011 (the type is the point)
+                    async with db.engine.connect():
+                        pass
+        finally:
+            await db.dispose()
+
+    assert not guard.expired()
+    assert isinstance(outage_cause(raised.value), TimeoutError)
 
 
 async def test_the_pool_replaces_connections_the_server_killed(
