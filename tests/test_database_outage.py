@@ -353,6 +353,24 @@ async def test_an_outage_outside_the_routes_is_a_503_or_a_closed_stream_never_a_
     assert not caplog.records[0].exc_info
 
 
+async def test_a_bug_in_a_database_call_is_still_a_500_logged_with_its_traceback(
+    api: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def misused(*_args: Any, **_kwargs: Any) -> None:
+        raise through_sqlalchemy(
+            asyncpg.InterfaceError("cannot perform operation: another operation is in progress")
+        )
+
+    monkeypatch.setattr(repository, "insert_many", misused)
+    with caplog.at_level(logging.INFO, logger="touchpoint"):
+        answer = await api.post("/v1/responses", json={"metric": "nps", "score": 3})
+
+    assert answer.status_code == 500
+    [bug] = [record for record in caplog.records if record.name == "touchpoint.errors"]
+    assert bug.exc_info is not None
+    assert not [record for record in caplog.records if record.name == "touchpoint.outage"]
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = 100.0
