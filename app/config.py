@@ -35,6 +35,8 @@ class Settings(BaseSettings):
     sqlite_synchronous: Literal["FULL", "NORMAL", "EXTRA"] = "FULL"
     sqlite_busy_timeout_ms: int = Field(default=10_000, ge=0)
     db_pool_size: int = Field(default=10, ge=1)
+    # A PostgreSQL host that is gone without a word (no refusal) is an outage after this long.
+    db_connect_timeout_seconds: float = Field(default=5.0, gt=0)
     # Revocations made through another worker reach this one within this many seconds.
     key_cache_seconds: float = Field(default=2.0, ge=0)
     # Group commit: most responses one transaction may carry.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -11,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import URL, Dialect, make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
@@ -25,6 +26,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from app.config import Settings
+from app.operations.outages import OutageLog
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -85,7 +87,8 @@ def make_engine(settings: Settings, *, pool_size: int | None = None) -> AsyncEng
         pool_pre_ping=True,
         # A 201 means the row is on disk: never let a server default of "off" weaken that.
         connect_args={
-            "server_settings": {"synchronous_commit": "on", "application_name": "touchpoint"}
+            "server_settings": {"synchronous_commit": "on", "application_name": "touchpoint"},
+            "timeout": settings.db_connect_timeout_seconds,  # asyncpg's default is 60 s
         },
     )
 
@@ -110,13 +113,63 @@ def _configure_sqlite(engine: AsyncEngine, settings: Settings) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-# What a database that cannot be reached raises: answered 503, retryable, not a bug.
-OUTAGE_ERRORS: tuple[type[Exception], ...] = (
-    OperationalError,
-    InterfaceError,
-    PoolTimeout,
-    OSError,
+# PostgreSQL is down, starting, stopping or full: class 08 (connection exception) and these.
+_OUTAGE_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03"})
+# SQLite's file cannot be opened, read, written or locked right now (primary result codes).
+_SQLITE_OUTAGE_CODES = frozenset(
+    {
+        sqlite3.SQLITE_BUSY,
+        sqlite3.SQLITE_LOCKED,
+        sqlite3.SQLITE_READONLY,
+        sqlite3.SQLITE_IOERR,
+        sqlite3.SQLITE_FULL,
+        sqlite3.SQLITE_CANTOPEN,
+        sqlite3.SQLITE_PROTOCOL,
+    }
 )
+# SQLAlchemy's error, the driver's under it and a `raise … from` or two; a cycle ends here.
+_CHAIN_LIMIT = 8
+
+
+def outage_cause(error: BaseException) -> BaseException | None:
+    """What in ``error`` says the database cannot be reached right now, or None if nothing does.
+
+    That is a 503 the client may retry, not a bug: a refused, reset or timed-out socket,
+    a pool with no connection to give, a connection the driver saw die (SQLAlchemy's
+    ``connection_invalidated``), PostgreSQL refusing connections (starting up, shutting
+    down, too many clients) or dropping them, SQLite's file locked or unreadable. A bug
+    that merely happens in a database call (bad SQL, a constraint) is not an outage.
+    The search follows the driver error under a SQLAlchemy one and ``raise … from``.
+    """
+    current: BaseException | None = error
+    for _ in range(_CHAIN_LIMIT):
+        if current is None:
+            return None
+        if _names_an_outage(current):
+            return current
+        if isinstance(current, DBAPIError) and isinstance(current.orig, BaseException):
+            if current.connection_invalidated and outage_cause(current.orig) is None:
+                return current.orig
+            current = current.orig
+        else:
+            current = current.__cause__
+    return None
+
+
+# The types an outage arrives as; outage_cause() tells which of their instances are one.
+OUTAGE_CARRIERS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError)
+
+
+def _names_an_outage(error: BaseException) -> bool:
+    if isinstance(error, OSError | PoolTimeout):  # OSError: refused, reset, TimeoutError
+        return True
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated and not isinstance(error.orig, BaseException)
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate.startswith("08") or sqlstate in _OUTAGE_SQLSTATES
+    code = getattr(error, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _SQLITE_OUTAGE_CODES
 
 
 # Deadlock and serialisation failures (PostgreSQL): the transaction may simply run again.
@@ -149,6 +202,8 @@ class Database:
     write_engine: AsyncEngine
     readers: async_sessionmaker[AsyncSession]
     writers: async_sessionmaker[AsyncSession]
+    # Fed by the statements that succeed and the callers that meet an outage.
+    outages: OutageLog
 
     @property
     def dialect(self) -> str:
@@ -158,11 +213,18 @@ class Database:
     def connect(cls, settings: Settings, *, pool_size: int | None = None) -> Database:
         engine = make_engine(settings, pool_size=pool_size)
         write_engine = engine.execution_options(writes=True)
+        outages = OutageLog()
+
+        @event.listens_for(engine.sync_engine, "after_cursor_execute")
+        def _answered(*_args: Any) -> None:
+            outages.answered()
+
         return cls(
             engine=engine,
             write_engine=write_engine,
             readers=async_sessionmaker(engine, expire_on_commit=False, autoflush=False),
             writers=async_sessionmaker(write_engine, expire_on_commit=False, autoflush=False),
+            outages=outages,
         )
 
     @asynccontextmanager

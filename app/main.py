@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,21 +18,17 @@ from app.channels.kiosk.router import router as kiosk_router
 from app.channels.widget.cors import WidgetCorsMiddleware
 from app.channels.widget.router import router as widget_router
 from app.config import Settings, get_settings
-from app.db import OUTAGE_ERRORS, Database
+from app.db import OUTAGE_CARRIERS, Database, outage_cause
 from app.instance.service import stored_secret
 from app.keys import service as keys_service
 from app.keys.router import router as keys_router
+from app.operations import outages
 from app.operations.access_log import AccessLogMiddleware
 from app.operations.body_limit import BodySizeLimitMiddleware
 from app.operations.rate_limits import RateLimit
 from app.operations.router import router as operations_router
 from app.operations.unexpected_errors import UnexpectedErrorMiddleware
-from app.problems import (
-    ServiceUnavailable,
-    add_problem_schema,
-    install_problem_handlers,
-    problem_response,
-)
+from app.problems import add_problem_schema, install_problem_handlers, problem_response
 from app.respondents import service as respondents_service
 from app.respondents.router import router as respondents_router
 from app.responses import export_cursors
@@ -44,8 +39,6 @@ from app.responses.service import Ingest
 from app.responses.writer import GroupCommitWriter
 from app.scores.router import router as scores_router
 from app.surveys.router import router as surveys_router
-
-logger = logging.getLogger("touchpoint")
 
 
 class NotMigrated(RuntimeError):
@@ -123,16 +116,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def _answer_database_outages(app: FastAPI) -> None:
-    """A database that cannot be reached is a 503 the client may retry, not a bug."""
+    """A database that cannot be reached is a 503 the client may retry, not a bug.
 
-    async def unavailable(_request: Request, exc: Exception) -> Response:
-        logger.error("database unavailable: %s", type(exc).__name__)
-        problem = ServiceUnavailable(
-            "The database cannot be reached; retry shortly.", headers={"Retry-After": "1"}
-        )
-        return problem_response(problem)
+    Answered here, inside the middlewares, so that the widget's CORS headers reach the
+    browser with it; anything else these types carry goes on to UnexpectedErrorMiddleware.
+    """
 
-    for error in OUTAGE_ERRORS:
+    async def unavailable(request: Request, exc: Exception) -> Response:
+        cause = outage_cause(exc)
+        if cause is None:
+            raise exc
+        db: Database = request.app.state.db
+        db.outages.met(cause)
+        return problem_response(outages.unavailable())
+
+    for error in OUTAGE_CARRIERS:
         app.add_exception_handler(error, unavailable)
 
 

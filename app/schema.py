@@ -13,9 +13,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from app.config import Settings
-from app.db import OUTAGE_ERRORS, Database
+from app.db import Database
 
 # Any fixed number: all replicas of this service agree on it, nothing else uses it.
 _MIGRATION_LOCK = 7_312_026
@@ -67,7 +68,7 @@ _SQLITE_SIDECARS = ("-wal", "-shm", "-journal")
 
 
 # TypeError: the URL's query holds an option the driver does not take (`?foo=bar`).
-_UNOPENABLE: tuple[type[Exception], ...] = (DBAPIError, TypeError, *OUTAGE_ERRORS)
+_UNOPENABLE: tuple[type[Exception], ...] = (DBAPIError, TypeError, PoolTimeout, OSError)
 
 
 async def _open(db: Database) -> None:

@@ -517,6 +517,32 @@ class ThrowawayCluster:
             self._release_watchdog()
             self.stop_seconds = time.perf_counter() - t0
 
+    def crash(self) -> None:
+        """``pg_ctl stop -m immediate``, keeping the data: what an outage looks like to clients.
+
+        Every backend is killed mid-query and new connections are refused until
+        :meth:`start_again`; the next start runs crash recovery.
+        """
+        with self._lock:
+            if not self.running:
+                raise ClusterError("the cluster is not running")
+            result = self._run_as_pg(self._stop_argv(), timeout=60)
+            if result.returncode != 0:
+                raise ClusterError(f"pg_ctl stop failed:\n{result.stdout}{result.stderr}")
+
+    def start_again(self) -> None:
+        """Start the server after :meth:`crash`, on the same port and data directory."""
+        with self._lock:
+            if not self.running:
+                raise ClusterError("the cluster is not running")
+            result = self._pg_ctl_start(self.port)
+            if result.returncode != 0:
+                raise ClusterError(
+                    f"pg_ctl start failed (exit {result.returncode}):\n"
+                    f"{result.stdout}{result.stderr}\n--- server log ---\n"
+                    f"{_log_tail(self.log_file)}"
+                )
+
     def _atexit_stop(self) -> None:
         if os.getpid() == self._owner_pid:  # not in a forked child
             self.stop()
@@ -595,26 +621,29 @@ class ThrowawayCluster:
         # pg_ctl hands -o to /bin/sh, so quote every word.
         return " ".join(shlex.quote(word) for word in options)
 
+    def _pg_ctl_start(self, port: int) -> subprocess.CompletedProcess[str]:
+        return self._run_as_pg(
+            [
+                str(self.bindir / "pg_ctl"),
+                "start",
+                "-D",
+                str(self.data_dir),
+                "-l",
+                str(self.log_file),
+                "-o",
+                self._server_options(port),
+                "-w",
+                "-t",
+                str(_START_TIMEOUT_S),
+            ],
+            timeout=_START_TIMEOUT_S + 30,
+        )
+
     def _start_server(self) -> None:
         last_error = ""
         for _attempt in range(_PORT_ATTEMPTS):
             port = _free_port()
-            result = self._run_as_pg(
-                [
-                    str(self.bindir / "pg_ctl"),
-                    "start",
-                    "-D",
-                    str(self.data_dir),
-                    "-l",
-                    str(self.log_file),
-                    "-o",
-                    self._server_options(port),
-                    "-w",
-                    "-t",
-                    str(_START_TIMEOUT_S),
-                ],
-                timeout=_START_TIMEOUT_S + 30,
-            )
+            result = self._pg_ctl_start(port)
             if result.returncode == 0:
                 self._port = port
                 return

@@ -89,6 +89,18 @@ def test_throwaway_cluster_lifecycle() -> None:
     cluster.stop()
 
 
+def test_a_crashed_cluster_refuses_connections_and_starts_again_with_its_data() -> None:
+    _require_postgres()
+    with pg_cluster.ThrowawayCluster() as cluster:
+        asyncio.run(_query(cluster.dsn, "CREATE TABLE kept (x int)", "INSERT INTO kept VALUES (7)"))
+
+        cluster.crash()
+        assert not _port_open(cluster.port)
+        cluster.start_again()
+
+        assert asyncio.run(_query(cluster.dsn, "SELECT x FROM kept")) == ["7"]
+
+
 def test_missing_binaries_give_a_reason(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(pg_cluster.BINDIR_ENV, "/nonexistent/bin")
     reason = pg_cluster.unavailable_reason()

@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from starlette.responses import Response
 
 from app import schema
+from app.db import outage_cause
 from app.deps import DatabaseDep, json_response
 from app.problems import ServiceUnavailable, problem_responses
 from app.routing import StrictQueryRoute
@@ -25,6 +26,9 @@ async def readyz(db: DatabaseDep) -> Response:
     try:
         revision = await schema.current_revision(db)  # a round trip: reachable or raises
     except Exception as error:
+        cause = outage_cause(error)
+        if cause is not None:
+            db.outages.met(cause)
         raise ServiceUnavailable("The database cannot be reached.") from error
     head = schema.head_revision()
     if revision != head:

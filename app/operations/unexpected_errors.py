@@ -1,5 +1,7 @@
 """A bug answers 500 problem+json and is logged once, with its route template.
 
+A database outage is no bug: it answers 503 and goes to the outage log (outages.py).
+
 Starlette's own last-resort handler re-raises after answering, so the server logs the
 exception a second time with its message, which may quote request data. Catching it
 here, inside that handler, answers and logs exactly once.
@@ -12,6 +14,8 @@ import logging
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.db import outage_cause
+from app.operations import outages
 from app.operations.access_log import route_template
 from app.problems import ProblemError, problem_response
 
@@ -40,6 +44,12 @@ class UnexpectedErrorMiddleware:
             # left to answer, and it is not a bug of ours.
             logger.info("client disconnected during %s %s", scope["method"], route_template(scope))
         except Exception as error:
+            cause = outage_cause(error)
+            if cause is not None:  # met outside the routes' handlers (app/main.py)
+                scope["app"].state.db.outages.met(cause)
+                if not started:
+                    await problem_response(outages.unavailable())(scope, receive, send)
+                return
             logger.error(
                 "unhandled error on %s %s", scope["method"], route_template(scope), exc_info=error
             )

@@ -82,6 +82,30 @@ async def _rows(db: Database, query: ExportQuery) -> AsyncIterator[StoredRespons
 
 
 async def ndjson_stream(db: Database, query: ExportQuery) -> AsyncIterator[bytes]:
+    return await _opened(_ndjson_chunks(db, query))
+
+
+async def csv_stream(db: Database, query: ExportQuery) -> AsyncIterator[bytes]:
+    """RFC 4180 CSV, header row first even when nothing matches; properties as JSON."""
+    return await _opened(_csv_chunks(db, query))
+
+
+async def _opened(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """``chunks`` with the first one read: an unreachable database is a 503, not a cut-off 200."""
+    try:
+        first = await anext(chunks)
+    except StopAsyncIteration:
+        first = b""
+    return _after(first, chunks)
+
+
+async def _after(first: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    yield first
+    async for chunk in rest:
+        yield chunk
+
+
+async def _ndjson_chunks(db: Database, query: ExportQuery) -> AsyncIterator[bytes]:
     chunk: list[bytes] = []
     async for row in _rows(db, query):
         chunk.append(orjson.dumps(row.to_api()) + b"\n")
@@ -92,8 +116,7 @@ async def ndjson_stream(db: Database, query: ExportQuery) -> AsyncIterator[bytes
         yield b"".join(chunk)
 
 
-async def csv_stream(db: Database, query: ExportQuery) -> AsyncIterator[bytes]:
-    """RFC 4180 CSV, header row first even when nothing matches; properties as JSON."""
+async def _csv_chunks(db: Database, query: ExportQuery) -> AsyncIterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)

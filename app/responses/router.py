@@ -214,6 +214,9 @@ async def list_responses(
     if format == "csv":
         headers = {"Content-Disposition": 'attachment; filename="responses.csv"'}
         return StreamingResponse(
-            export.csv_stream(db, query), media_type="text/csv; charset=utf-8", headers=headers
+            await export.csv_stream(db, query),
+            media_type="text/csv; charset=utf-8",
+            headers=headers,
         )
-    return StreamingResponse(export.ndjson_stream(db, query), media_type="application/x-ndjson")
+    stream = await export.ndjson_stream(db, query)
+    return StreamingResponse(stream, media_type="application/x-ndjson")

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.db import Database, WriteRace, races_are_retryable
+from app.db import Database, WriteRace, outage_cause, races_are_retryable
 from app.responses import repository
 from app.responses.idempotency import judge
 from app.responses.records import NewResponse, Outcome
@@ -79,6 +79,12 @@ class GroupCommitWriter:
         try:
             outcomes = await self._store([item for job in group for item in job.items])
         except Exception as error:
+            cause = outage_cause(error)
+            if cause is not None:  # every job would fail alike; each request answers 503
+                self._db.outages.met(cause)
+                for job in group:
+                    _settle(job.future, error=error)
+                return
             if len(group) > 1:  # find the one job that fails; the others still land
                 for job in group:
                     await self._commit_group([job])

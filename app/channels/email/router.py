@@ -8,7 +8,6 @@ docs/email-links.md describes them.
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 from urllib.parse import parse_qsl
 
@@ -20,7 +19,7 @@ from app.channels.email.schemas import EmailLinkCreate, EmailLinkCreated
 from app.channels.email.service import EmailLinks, FormInvalid, Landing, ScoreNotOnScale
 from app.channels.email.texts import texts_for
 from app.channels.email.tokens import TokenExpired, TokenInvalid
-from app.db import OUTAGE_ERRORS
+from app.db import OUTAGE_CARRIERS, outage_cause
 from app.deps import IngestDep, ResponsesWriter, SettingsDep, json_response
 from app.operations.rate_limits import RateLimit
 from app.problems import (
@@ -35,7 +34,6 @@ from app.routing import StrictQueryRoute, tolerates_unknown_query
 from app.surveys.wording import pick_locale
 
 router = APIRouter(route_class=StrictQueryRoute)
-logger = logging.getLogger("touchpoint.email")
 _FORM_FIELDS = 10
 
 
@@ -124,10 +122,10 @@ async def send_answer(
         sent = await service.send(links, ingest, token, form, accept_language)
     except (TokenInvalid, TokenExpired) as rejected:
         return _rejected(rejected, accept_language)
-    except OUTAGE_ERRORS as outage:
-        return _unavailable(outage, accept_language)
     except FormInvalid as invalid:
         return _form_page(request, token, invalid.landing, invalid.score, invalid.comment, invalid)
+    except OUTAGE_CARRIERS as error:
+        return _unavailable(ingest, error, accept_language)
     page = pages.thanks_page(
         sent.landing.wording,
         sent.landing.texts,
@@ -152,12 +150,12 @@ async def _confirm(
         landing, selected = await service.open_link(links, ingest.db, token, score, accept_language)
     except (TokenInvalid, TokenExpired) as rejected:
         return _rejected(rejected, accept_language)
-    except OUTAGE_ERRORS as outage:
-        return _unavailable(outage, accept_language)
     except ScoreNotOnScale as wrong:
         texts = wrong.landing.texts
         page = pages.notice_page(wrong.landing.locale, texts.invalid_title, texts.invalid_body)
         return _html(page, 404, wrong.landing.locale)
+    except OUTAGE_CARRIERS as error:
+        return _unavailable(ingest, error, accept_language)
     return _form_page(request, token, landing, selected, "", None)
 
 
@@ -193,9 +191,12 @@ def _rejected(rejected: TokenInvalid | TokenExpired, accept_language: str | None
     return _html(pages.notice_page(locale, texts.invalid_title, texts.invalid_body), 404, locale)
 
 
-def _unavailable(outage: Exception, accept_language: str | None) -> Response:
+def _unavailable(ingest: Ingest, error: Exception, accept_language: str | None) -> Response:
     """The database cannot be reached: a page the customer can act on, not problem+json."""
-    logger.error("database unavailable: %s", type(outage).__name__)
+    cause = outage_cause(error)
+    if cause is None:
+        raise error
+    ingest.db.outages.met(cause)
     locale = pick_locale(accept_language)
     texts = texts_for(locale)
     page = pages.notice_page(locale, texts.unavailable_title, texts.unavailable_body)

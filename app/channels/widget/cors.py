@@ -19,7 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.channels.widget.errors import OriginNotAllowed
 from app.channels.widget.origins import PublishableOrigins
-from app.db import OUTAGE_ERRORS
+from app.db import OUTAGE_CARRIERS, Database, outage_cause
+from app.operations import outages
 from app.problems import ServiceUnavailable, problem_response
 
 # What the widget calls, and with which method.
@@ -112,13 +113,16 @@ class WidgetCorsMiddleware:
         await response(scope, receive, send)
 
     async def _allows(self, scope: Scope, origin: str | None, *, on_outage: bool) -> bool:
+        db: Database = scope["app"].state.db
         try:
-            return await self.origins.allows(scope["app"].state.db, origin)
-        except OUTAGE_ERRORS as error:
+            return await self.origins.allows(db, origin)
+        except OUTAGE_CARRIERS as error:
+            cause = outage_cause(error)
+            if cause is None:
+                raise
             if on_outage:
-                raise ServiceUnavailable(
-                    "The database cannot be reached; retry shortly.", headers={"Retry-After": "1"}
-                ) from error
+                db.outages.met(cause)
+                raise outages.unavailable() from error
             return False  # the request itself will meet the outage and answer 503
 
 

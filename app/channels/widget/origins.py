@@ -9,14 +9,11 @@ for a few seconds, like app/keys/service.py's KeyCache keeps key rows.
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from dataclasses import dataclass, field
 
-from app.db import OUTAGE_ERRORS, Database
+from app.db import OUTAGE_CARRIERS, Database, outage_cause
 from app.keys import service as keys_service
-
-logger = logging.getLogger("touchpoint.widget")
 
 
 @dataclass
@@ -47,10 +44,11 @@ class PublishableOrigins:
                 return self._origins
             try:
                 self._origins = await keys_service.publishable_origins(db)
-            except OUTAGE_ERRORS:
-                if self._origins is None:
+            except OUTAGE_CARRIERS as error:
+                cause = outage_cause(error)
+                if cause is None or self._origins is None:
                     raise
-                logger.warning("cannot reload publishable origins; keeping the last known ones")
+                db.outages.met(cause)  # the last known ones are kept
             self._loaded_at = time.monotonic()
             return self._origins
 
