@@ -45,7 +45,7 @@ STOPPED = "Application shutdown complete."
 # its health ping, or found one dead; it then starts another. Never part of a clean run.
 WORKER_REPLACED = re.compile(r"Child process \[\d+\] died")
 # A bound for a hang, not a speed target: a 2-worker start with every core saturated
-# took 18–23 s here (docs/performance.md, "Workers killed at startup").
+# took 15–23 s here (docs/performance.md, "Workers killed at startup").
 START_TIMEOUT_S = 60.0
 # SIGTERM to exit; the service itself allows requests in flight up to 30 s to finish.
 STOP_TIMEOUT_S = 20.0
