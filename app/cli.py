@@ -85,7 +85,12 @@ def serve(host: str, port: int, workers: int) -> None:
         access_log=False,  # ours logs route templates, never paths that carry ids or tokens
         proxy_headers=True,
         server_header=False,
-        timeout_graceful_shutdown=30,
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        timeout_worker_healthcheck=settings.worker_healthcheck_seconds,
+        # Deliberately uvicorn's defaults, written down (README "Operations"): a burst waits
+        # in the kernel's queue and in the group commit, it is not answered 503.
+        backlog=2048,
+        limit_concurrency=None,
         log_config=logging_config(settings.log_level),
     )
 

@@ -47,6 +47,13 @@ class Settings(BaseSettings):
     rate_limit_per_ip: str = "60/minute"
     rate_limit_per_key: str = "1200/minute"
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    # With --workers N, how long the supervisor waits for a worker's answer to its health
+    # ping before it kills the worker (and every request the worker holds). A hung worker
+    # is rare; a healthy one slowed by a saturated machine is not: README "Operations".
+    worker_healthcheck_seconds: int = Field(default=30, ge=1)
+    # After SIGTERM, how long requests in flight may take to finish; keep it below the
+    # orchestrator's own kill timeout (Kubernetes: 30 s; `docker stop`: 10 s unless told).
+    shutdown_grace_seconds: int = Field(default=30, ge=0)
     # Where customers reach this service, for the links in emails (https://feedback.example.com).
     # Unset: the address the request for the links came to, which behind a proxy or from an
     # internal network may not be one customers can open.

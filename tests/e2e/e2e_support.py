@@ -41,7 +41,12 @@ ADMIN_KEY = re.compile(r"tp_sk_[0-9a-f]{16}[A-Za-z0-9]{40}")
 ANNOUNCEMENT = "Touchpoint made its first admin key"
 STARTED = "Application startup complete."
 STOPPED = "Application shutdown complete."
-START_TIMEOUT_S = 30.0
+# What uvicorn's supervisor logs (at INFO) when it killed a worker that did not answer
+# its health ping, or found one dead; it then starts another. Never part of a clean run.
+WORKER_REPLACED = re.compile(r"Child process \[\d+\] died")
+# A bound for a hang, not a speed target: a 2-worker start with every core saturated
+# took 15–23 s here (docs/performance.md, "Workers killed at startup").
+START_TIMEOUT_S = 60.0
 # SIGTERM to exit; the service itself allows requests in flight up to 30 s to finish.
 STOP_TIMEOUT_S = 20.0
 _PORT_ATTEMPTS = 3
@@ -252,6 +257,8 @@ def assert_clean_exit(server: RunningServer, returncode: int) -> None:
         problems.append(f"{STOPPED!r} logged {stderr.count(STOPPED)}×, not {server.workers}×")
     if "Traceback" in stderr and not server.allow_errors:
         problems.append("a traceback on stderr")
+    if replaced := WORKER_REPLACED.findall(stderr):
+        problems.append(f"the supervisor replaced workers: {replaced}")
     errors = [line for line in stderr.splitlines() if " ERROR " in line or " CRITICAL " in line]
     if errors and not server.allow_errors:
         problems.append(f"error lines: {errors[:5]}")
@@ -356,6 +363,8 @@ def _wait_until_ready(server: RunningServer) -> None:
                     f"`touchpoint serve` exited with {server.process.returncode} "
                     f"before it was ready\n{server.describe()}"
                 )
+            if WORKER_REPLACED.search(server.stderr()):
+                raise ServerFailed(f"a worker was replaced while starting\n{server.describe()}")
             with contextlib.suppress(httpx.TransportError):
                 ready = client.get("/readyz").status_code == 200
                 if ready and server.stderr().count(STARTED) >= server.workers:
