@@ -14,6 +14,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import Match
 
@@ -213,6 +214,10 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc.__cause__, ClientDisconnect):
+            # FastAPI turns a hang-up while it reads the body into a 400: nobody is left to
+            # answer, so it goes on as the disconnect it is (app/operations says so once).
+            raise exc.__cause__
         problem_class = _BY_STATUS.get(exc.status_code, ProblemError)
         detail = exc.detail if isinstance(exc.detail, str) else None
         if detail == _phrase(exc.status_code):  # Starlette's default: say more
