@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -195,8 +196,45 @@ def _message(error: Mapping[str, Any]) -> str:
 
 
 def validation_problem(error: ValidationError | RequestValidationError) -> ValidationFailed:
+    unreadable = next((e for e in error.errors() if e.get("type") == "json_invalid"), None)
+    if unreadable is not None:
+        return unreadable_body(_message(unreadable) + _where(unreadable, error))
     errors = field_errors(error.errors(), drop=("body", "query", "path", "header"))
     return ValidationFailed("See `errors` for what to fix.", errors=errors)
+
+
+def body_problem(body: bytes, error: ValidationError) -> ValidationFailed:
+    """:func:`validation_problem` of a body validated raw: one that is not UTF-8 says so."""
+    if any(e.get("type") == "json_invalid" for e in error.errors()):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as undecodable:
+            return not_utf8(undecodable)
+    return validation_problem(error)
+
+
+def not_utf8(error: UnicodeDecodeError) -> ValidationFailed:
+    """JSON bodies are UTF-8 (RFC 8259 §8.1); the first byte that is not, by its offset."""
+    byte = error.object[error.start]
+    return unreadable_body(
+        f"the body is not UTF-8: byte {byte:#04x} at offset {error.start} ({error.reason})"
+    )
+
+
+def unreadable_body(message: str) -> ValidationFailed:
+    """A body that is not JSON: 422 like any invalid body, the cause in ``detail`` too."""
+    detail = message[0].upper() + message[1:] + "."
+    return ValidationFailed(detail, errors=[FieldError("body", message)])
+
+
+def _where(error: Mapping[str, Any], raised: ValidationError | RequestValidationError) -> str:
+    """FastAPI gives the stdlib parser's character offset; pydantic's message has the line."""
+    loc = error.get("loc", ())
+    document = getattr(raised, "body", None)
+    if len(loc) == 2 and isinstance(loc[1], int) and isinstance(document, str):
+        position = json.JSONDecodeError("", document, loc[1])
+        return f" at line {position.lineno} column {position.colno}"
+    return ""
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -218,6 +256,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             # FastAPI turns a hang-up while it reads the body into a 400: nobody is left to
             # answer, so it goes on as the disconnect it is (app/operations says so once).
             raise exc.__cause__
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for such a body
+            return problem_response(not_utf8(exc.__cause__))
         problem_class = _BY_STATUS.get(exc.status_code, ProblemError)
         detail = exc.detail if isinstance(exc.detail, str) else None
         if detail == _phrase(exc.status_code):  # Starlette's default: say more
