@@ -217,7 +217,8 @@ def not_utf8(error: UnicodeDecodeError) -> ValidationFailed:
     """JSON bodies are UTF-8 (RFC 8259 §8.1); the first byte that is not, by its offset."""
     byte = error.object[error.start]
     return unreadable_body(
-        f"the body is not UTF-8: byte {byte:#04x} at offset {error.start} ({error.reason})"
+        f"the body is not UTF-8, as JSON must be: byte {byte:#04x} at offset {error.start} "
+        f"({error.reason})"
     )
 
 

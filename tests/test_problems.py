@@ -160,7 +160,9 @@ async def test_a_body_that_is_not_utf8_is_a_422_problem_saying_so(
         response, "validation-failed", detail="The body is not UTF-8", fields=["body"]
     )
     assert f"at offset {offset}" in problem["detail"]
-    assert problem["errors"][0]["message"].startswith("the body is not UTF-8: byte 0x")
+    assert problem["errors"][0]["message"].startswith(
+        "the body is not UTF-8, as JSON must be: byte 0x"
+    )
 
 
 @pytest.mark.parametrize(("method", "path"), JSON_ROUTES)
