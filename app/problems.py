@@ -356,7 +356,8 @@ def add_problem_schema(openapi: dict[str, Any]) -> dict[str, Any]:
     for operations in openapi.get("paths", {}).values():
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():
-                if str(status)[0] in "45":
+                # A page for people (the kiosk's) keeps its HTML; JSON errors are problems.
+                if str(status)[0] in "45" and "text/html" not in response.get("content", {}):
                     response["content"] = problem
                     if response.get("description") == "Validation Error":
                         response["description"] = ValidationFailed.title
