@@ -120,3 +120,25 @@ def test_every_operation_has_a_summary_and_a_unique_id(served: dict[str, Any]) -
 
     assert len(ids) == len(set(ids))
     assert all(operation.get("summary") for _, _, operation in operations(served))
+
+
+def test_every_operation_with_a_json_body_documents_413_and_415(served: dict[str, Any]) -> None:
+    missing = [
+        f"{method} {path}"
+        for method, path, operation in operations(served)
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+        and not {"413", "415", "422"} <= set(operation["responses"])
+    ]
+
+    assert not missing, f"operations that read JSON but do not document 413/415/422: {missing}"
+
+
+def test_every_operation_behind_a_key_documents_429(served: dict[str, Any]) -> None:
+    # Publishable keys are rate-limited as they authenticate, whatever the route.
+    missing = [
+        f"{method} {path}"
+        for method, path, operation in operations(served)
+        if operation.get("security") not in (None, NO_KEY) and "429" not in operation["responses"]
+    ]
+
+    assert not missing, f"operations that take a key but do not document 429: {missing}"

@@ -53,6 +53,24 @@ async def test_a_wrong_method_is_a_405_problem_with_allow(bare: httpx.AsyncClien
     assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
 
 
+@pytest.mark.parametrize("method", ["GET", "PATCH", "PUT", "DELETE"])
+async def test_the_batch_path_answers_other_methods_405_not_a_422_about_an_id(
+    bare: httpx.AsyncClient, method: str
+) -> None:
+    response = await bare.request(method, "/v1/responses/batch", json={"comment": "x"})
+
+    assert_problem(response, "method-not-allowed", detail=method)
+    assert response.headers["allow"] == "POST"
+
+
+async def test_the_respondent_id_dot_dot_reaches_no_route(api: httpx.AsyncClient) -> None:
+    # Clients resolve it before sending (RFC 3986 §5.2.4): openapi.yaml says 404.
+    response = await api.delete("/v1/respondents/..")
+
+    assert response.request.url.path == "/v1"
+    assert_problem(response, "not-found", detail="Nothing is served at this path")
+
+
 def padded(size: int) -> bytes:
     """A valid response as JSON, padded with whitespace to exactly ``size`` bytes."""
     body = b'{"metric": "nps", "score": 9}'
