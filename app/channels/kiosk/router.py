@@ -75,8 +75,7 @@ def _any_case(word: str) -> str:
 
 
 def _page_parameters() -> list[dict[str, Any]]:
-    """The parameters config.parse() accepts, but the timings: their decimal text with a
-    range is more than a pattern says clearly, so the description has them."""
+    """The parameters config.parse() accepts, each exactly: what fits is a page, else a 400."""
     locales = "|".join(_any_case(locale) for locale in SUPPORTED_LOCALES)
     string = {"type": "string"}
     parameters: list[dict[str, Any]] = [
@@ -93,6 +92,10 @@ def _page_parameters() -> list[dict[str, Any]]:
     ]
     locale = string | {"pattern": rf"^({locales})(-[A-Za-z0-9]{{1,8}}){{0,3}}$"}
     parameters.append({"name": "locale", "in": "query", "schema": locale})
+    parameters += [
+        {"name": name, "in": "query", "schema": string | {"pattern": timing.pattern}}
+        for name, timing in TIMINGS.items()
+    ]
     return parameters
 
 
