@@ -222,6 +222,10 @@ def not_utf8(error: UnicodeDecodeError) -> ValidationFailed:
     )
 
 
+# The batch's parser (pydantic's) says "recursion limit exceeded at line 1 column 202".
+TOO_DEEP = "the body is not valid JSON: arrays and objects nested deeper than it can read"
+
+
 def unreadable_body(message: str) -> ValidationFailed:
     """A body that is not JSON: 422 like any invalid body, the cause in ``detail`` too."""
     detail = message[0].upper() + message[1:] + "."
@@ -259,6 +263,8 @@ def install_problem_handlers(app: FastAPI) -> None:
             raise exc.__cause__
         if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for such a body
             return problem_response(not_utf8(exc.__cause__))
+        if isinstance(exc.__cause__, RecursionError):  # the stdlib parser's depth limit
+            return problem_response(unreadable_body(TOO_DEEP))
         problem_class = _BY_STATUS.get(exc.status_code, ProblemError)
         detail = exc.detail if isinstance(exc.detail, str) else None
         if detail == _phrase(exc.status_code):  # Starlette's default: say more

@@ -201,6 +201,19 @@ async def test_a_body_that_is_not_json_is_a_422_problem_naming_where(
     assert problem["errors"][0]["message"] == problem["detail"][0].lower() + problem["detail"][1:-1]
 
 
+@pytest.mark.parametrize(("method", "path"), JSON_ROUTES)
+async def test_json_nested_too_deep_to_read_is_a_422_problem_about_the_body(
+    api: httpx.AsyncClient, method: str, path: str
+) -> None:
+    response = await api.request(
+        method, path, content=b"[" * 100_000, headers={"content-type": "application/json"}
+    )
+
+    problem = assert_problem(response, "validation-failed", fields=["body"])
+    assert "not valid JSON" in problem["detail"]
+    assert "recursion" in problem["detail"] or "nested deeper" in problem["detail"]
+
+
 async def test_invalid_fields_are_a_422_problem_naming_each_field(
     writer: httpx.AsyncClient,
 ) -> None:
