@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field, ValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response
 from starlette.routing import Match
 
@@ -194,8 +196,50 @@ def _message(error: Mapping[str, Any]) -> str:
 
 
 def validation_problem(error: ValidationError | RequestValidationError) -> ValidationFailed:
+    unreadable = next((e for e in error.errors() if e.get("type") == "json_invalid"), None)
+    if unreadable is not None:
+        return unreadable_body(_message(unreadable) + _where(unreadable, error))
     errors = field_errors(error.errors(), drop=("body", "query", "path", "header"))
     return ValidationFailed("See `errors` for what to fix.", errors=errors)
+
+
+def body_problem(body: bytes, error: ValidationError) -> ValidationFailed:
+    """:func:`validation_problem` of a body validated raw: one that is not UTF-8 says so."""
+    if any(e.get("type") == "json_invalid" for e in error.errors()):
+        try:
+            body.decode("utf-8")
+        except UnicodeDecodeError as undecodable:
+            return not_utf8(undecodable)
+    return validation_problem(error)
+
+
+def not_utf8(error: UnicodeDecodeError) -> ValidationFailed:
+    """JSON bodies are UTF-8 (RFC 8259 §8.1); the first byte that is not, by its offset."""
+    byte = error.object[error.start]
+    return unreadable_body(
+        f"the body is not UTF-8, as JSON must be: byte {byte:#04x} at offset {error.start} "
+        f"({error.reason})"
+    )
+
+
+# The batch's parser (pydantic's) says "recursion limit exceeded at line 1 column 202".
+TOO_DEEP = "the body is not valid JSON: arrays and objects nested deeper than it can read"
+
+
+def unreadable_body(message: str) -> ValidationFailed:
+    """A body that is not JSON: 422 like any invalid body, the cause in ``detail`` too."""
+    detail = message[0].upper() + message[1:] + "."
+    return ValidationFailed(detail, errors=[FieldError("body", message)])
+
+
+def _where(error: Mapping[str, Any], raised: ValidationError | RequestValidationError) -> str:
+    """FastAPI gives the stdlib parser's character offset; pydantic's message has the line."""
+    loc = error.get("loc", ())
+    document = getattr(raised, "body", None)
+    if len(loc) == 2 and isinstance(loc[1], int) and isinstance(document, str):
+        position = json.JSONDecodeError("", document, loc[1])
+        return f" at line {position.lineno} column {position.colno}"
+    return ""
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -213,6 +257,14 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     async def on_http(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        if isinstance(exc.__cause__, ClientDisconnect):
+            # FastAPI turns a hang-up while it reads the body into a 400: nobody is left to
+            # answer, so it goes on as the disconnect it is (app/operations says so once).
+            raise exc.__cause__
+        if isinstance(exc.__cause__, UnicodeDecodeError):  # FastAPI's 400 for such a body
+            return problem_response(not_utf8(exc.__cause__))
+        if isinstance(exc.__cause__, RecursionError):  # the stdlib parser's depth limit
+            return problem_response(unreadable_body(TOO_DEEP))
         problem_class = _BY_STATUS.get(exc.status_code, ProblemError)
         detail = exc.detail if isinstance(exc.detail, str) else None
         if detail == _phrase(exc.status_code):  # Starlette's default: say more
@@ -310,7 +362,8 @@ def add_problem_schema(openapi: dict[str, Any]) -> dict[str, Any]:
     for operations in openapi.get("paths", {}).values():
         for operation in operations.values():
             for status, response in operation.get("responses", {}).items():
-                if str(status)[0] in "45":
+                # A page for people (the kiosk's) keeps its HTML; JSON errors are problems.
+                if str(status)[0] in "45" and "text/html" not in response.get("content", {}):
                     response["content"] = problem
                     if response.get("description") == "Validation Error":
                         response["description"] = ValidationFailed.title

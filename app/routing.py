@@ -11,10 +11,17 @@ hot path) costs one dictionary lookup.
 Pages opened from places that append parameters of their own (``utm_*`` added to email
 links by mail systems, a cache-busting ``?v=`` on a script tag) are marked with
 :func:`tolerates_unknown_query`: they ignore names they do not declare.
+
+The same route class reads JSON bodies as UTF-8 only (RFC 8259 §8.1), like the batch route's
+parser: the standard library would guess UTF-16 or UTF-32 from the first bytes. And it lists
+in openapi.yaml the problems that come from these shared rules rather than from the route's
+own: 422 where the query string is checked, 413/415/422 where a JSON body is read, 401/403/429
+where a key is read (publishable keys are rate-limited as they authenticate).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -23,11 +30,22 @@ from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import get_validation_alias
 from fastapi.routing import APIRoute
+from fastapi.security.base import SecurityBase
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
-from app.problems import FieldError, ValidationFailed
+from app.problems import (
+    FieldError,
+    Forbidden,
+    PayloadTooLarge,
+    ProblemError,
+    TooManyRequests,
+    Unauthenticated,
+    UnsupportedMediaType,
+    ValidationFailed,
+    problem_responses,
+)
 
 _TOLERANT = "__touchpoint_tolerates_unknown_query__"
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -72,10 +90,22 @@ class QueryRules:
         return f"unknown query parameter (check its spelling); {takes}"
 
 
+def _takes_a_key(dependant: Dependant) -> bool:
+    return isinstance(dependant.call, SecurityBase) or any(
+        _takes_a_key(sub) for sub in dependant.dependencies
+    )
+
+
 def _query_fields(dependant: Dependant) -> Iterator[Any]:
     yield from dependant.query_params
     for sub in dependant.dependencies:
         yield from _query_fields(sub)
+
+
+class _Utf8JsonRequest(Request):
+    async def json(self) -> Any:
+        # A body that is not UTF-8 raises UnicodeDecodeError: app/problems.py answers it.
+        return json.loads((await self.body()).decode("utf-8"))
 
 
 class StrictQueryRoute(APIRoute):
@@ -83,18 +113,34 @@ class StrictQueryRoute(APIRoute):
 
     query_rules: QueryRules
 
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        shared: list[type[ProblemError]] = []
+        if not getattr(self.endpoint, _TOLERANT, False):
+            shared.append(ValidationFailed)
+        if self.body_field is not None:
+            shared += [PayloadTooLarge, UnsupportedMediaType, ValidationFailed]
+        if _takes_a_key(self.dependant):
+            shared += [Unauthenticated, Forbidden, TooManyRequests]
+        # A new dict, in status order: routers share one `responses=` between several routes.
+        merged = {**problem_responses(*shared), **self.responses}
+        self.responses = dict(sorted(merged.items(), key=lambda item: str(item[0])))
+
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         rules = QueryRules.of(
             self.dependant, refuse_unknown=not getattr(self.endpoint, _TOLERANT, False)
         )
         self.query_rules = rules
+        reads_json = self.body_field is not None
 
         async def checked(request: Request) -> Response:
             if request.scope["query_string"]:
                 errors = rules.problems(request.query_params)
                 if errors:
                     raise ValidationFailed("See `errors` for what to fix.", errors=errors)
+            if reads_json:
+                request = _Utf8JsonRequest(request.scope, request.receive)
             return await handler(request)
 
         return checked

@@ -60,12 +60,21 @@ def test_the_generator_writes_and_checks_a_file(tmp_path: Path) -> None:
     assert yaml.safe_load(target.read_text(encoding="utf-8")) == openapi_spec.spec()
 
 
+# A page for people (the kiosk's, read by staff on the tablet) answers its errors as a page.
+HTML = {"text/html": {"schema": {"type": "string"}}}
+
+
+def is_page(operation: dict[str, Any]) -> bool:
+    return bool(operation["responses"].get("200", {}).get("content") == HTML)
+
+
 def test_every_error_response_is_documented_as_problem_json(served: dict[str, Any]) -> None:
     wrong = [
         f"{method} {path} {status}"
         for method, path, operation in operations(served)
         for status, response in operation["responses"].items()
-        if str(status)[0] in "45" and response.get("content") != PROBLEM
+        if str(status)[0] in "45"
+        and response.get("content") != (HTML if is_page(operation) else PROBLEM)
     ]
 
     assert not wrong, f"not documented as application/problem+json: {wrong}"
@@ -100,7 +109,7 @@ def test_every_operation_with_input_documents_422(served: dict[str, Any]) -> Non
         f"{method} {path}"
         for method, path, operation in operations(served)
         if (operation.get("requestBody") or operation.get("parameters"))
-        and "422" not in operation["responses"]
+        and ("400" if is_page(operation) else "422") not in operation["responses"]
     ]
 
     assert not missing, f"operations that validate input but do not document 422: {missing}"
@@ -111,3 +120,25 @@ def test_every_operation_has_a_summary_and_a_unique_id(served: dict[str, Any]) -
 
     assert len(ids) == len(set(ids))
     assert all(operation.get("summary") for _, _, operation in operations(served))
+
+
+def test_every_operation_with_a_json_body_documents_413_and_415(served: dict[str, Any]) -> None:
+    missing = [
+        f"{method} {path}"
+        for method, path, operation in operations(served)
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+        and not {"413", "415", "422"} <= set(operation["responses"])
+    ]
+
+    assert not missing, f"operations that read JSON but do not document 413/415/422: {missing}"
+
+
+def test_every_operation_behind_a_key_documents_429(served: dict[str, Any]) -> None:
+    # Publishable keys are rate-limited as they authenticate, whatever the route.
+    missing = [
+        f"{method} {path}"
+        for method, path, operation in operations(served)
+        if operation.get("security") not in (None, NO_KEY) and "429" not in operation["responses"]
+    ]
+
+    assert not missing, f"operations that take a key but do not document 429: {missing}"

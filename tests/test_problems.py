@@ -53,6 +53,24 @@ async def test_a_wrong_method_is_a_405_problem_with_allow(bare: httpx.AsyncClien
     assert set(response.headers["allow"].replace(" ", "").split(",")) == {"GET", "POST"}
 
 
+@pytest.mark.parametrize("method", ["GET", "PATCH", "PUT", "DELETE"])
+async def test_the_batch_path_answers_other_methods_405_not_a_422_about_an_id(
+    bare: httpx.AsyncClient, method: str
+) -> None:
+    response = await bare.request(method, "/v1/responses/batch", json={"comment": "x"})
+
+    assert_problem(response, "method-not-allowed", detail=method)
+    assert response.headers["allow"] == "POST"
+
+
+async def test_the_respondent_id_dot_dot_reaches_no_route(api: httpx.AsyncClient) -> None:
+    # Clients resolve it before sending (RFC 3986 §5.2.4): openapi.yaml says 404.
+    response = await api.delete("/v1/respondents/..")
+
+    assert response.request.url.path == "/v1"
+    assert_problem(response, "not-found", detail="Nothing is served at this path")
+
+
 def padded(size: int) -> bytes:
     """A valid response as JSON, padded with whitespace to exactly ``size`` bytes."""
     body = b'{"metric": "nps", "score": 9}'
@@ -127,6 +145,73 @@ async def test_malformed_json_is_a_422_problem_about_the_body(bare: httpx.AsyncC
 
     problem = assert_problem(response, "validation-failed", fields=["body"])
     assert "not valid JSON" in problem["errors"][0]["message"]
+
+
+# Every route that takes a JSON body, the batch (read raw, parsed by pydantic) included.
+JSON_ROUTES = [
+    ("POST", "/v1/responses"),
+    ("POST", "/v1/responses/batch"),
+    ("PATCH", "/v1/responses/0196f7c4-1b2a-7c3d-8e4f-5a6b7c8d9e0f"),
+    ("POST", "/v1/keys"),
+    ("POST", "/v1/email-links"),
+    ("PUT", "/v1/surveys/site-nps"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), JSON_ROUTES)
+@pytest.mark.parametrize(
+    ("content", "offset"),
+    [
+        (b'{"metric": "nps", "comment": "caf\xe9"}', 33),  # Latin-1, as old tills send it
+        (b"\x80\x81", 0),
+        ('{"metric": "nps"}'.encode("utf-16"), 0),  # the stdlib would guess its encoding
+    ],
+)
+async def test_a_body_that_is_not_utf8_is_a_422_problem_saying_so(
+    api: httpx.AsyncClient, method: str, path: str, content: bytes, offset: int
+) -> None:
+    response = await api.request(
+        method, path, content=content, headers={"content-type": "application/json"}
+    )
+
+    problem = assert_problem(
+        response, "validation-failed", detail="The body is not UTF-8", fields=["body"]
+    )
+    assert f"at offset {offset}" in problem["detail"]
+    assert problem["errors"][0]["message"].startswith(
+        "the body is not UTF-8, as JSON must be: byte 0x"
+    )
+
+
+@pytest.mark.parametrize(("method", "path"), JSON_ROUTES)
+async def test_a_body_that_is_not_json_is_a_422_problem_naming_where(
+    api: httpx.AsyncClient, method: str, path: str
+) -> None:
+    response = await api.request(
+        method,
+        path,
+        content=b'{"metric": "nps",\n "score": 9,,}',
+        headers={"content-type": "application/json"},
+    )
+
+    problem = assert_problem(
+        response, "validation-failed", detail="The body is not valid JSON: ", fields=["body"]
+    )
+    assert "line 2 column 13" in problem["detail"], problem
+    assert problem["errors"][0]["message"] == problem["detail"][0].lower() + problem["detail"][1:-1]
+
+
+@pytest.mark.parametrize(("method", "path"), JSON_ROUTES)
+async def test_json_nested_too_deep_to_read_is_a_422_problem_about_the_body(
+    api: httpx.AsyncClient, method: str, path: str
+) -> None:
+    response = await api.request(
+        method, path, content=b"[" * 100_000, headers={"content-type": "application/json"}
+    )
+
+    problem = assert_problem(response, "validation-failed", fields=["body"])
+    assert "not valid JSON" in problem["detail"]
+    assert "recursion" in problem["detail"] or "nested deeper" in problem["detail"]
 
 
 async def test_invalid_fields_are_a_422_problem_naming_each_field(

@@ -8,7 +8,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response
 
 from app.deps import Admin, DatabaseDep, IngestDep, json_response
-from app.problems import Forbidden, Unauthenticated, problem_responses
+from app.problems import Forbidden, NotFound, Unauthenticated, problem_responses
 from app.respondents import service
 from app.routing import StrictQueryRoute
 
@@ -40,7 +40,16 @@ class Erasure(BaseModel):
     "/{respondent:any_text}",
     response_model=Erasure,
     summary="Erase every response of a respondent; scores stop counting them",
-    responses=problem_responses(Unauthenticated, Forbidden),
+    responses={
+        **problem_responses(Unauthenticated, Forbidden),
+        404: {
+            **problem_responses(NotFound)[404],
+            "description": (
+                "The ids `.` and `..`: clients resolve them as steps of the path, so the "
+                "request reaches another path (the write routes refuse these ids)"
+            ),
+        },
+    },
 )
 async def erase_respondent(
     respondent: Annotated[str, Path(min_length=1, max_length=255)],

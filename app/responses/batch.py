@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from app.keys.service import Principal
 from app.keys.tokens import KeyKind
-from app.problems import FieldError, Forbidden, ValidationFailed, field_errors, validation_problem
+from app.problems import FieldError, Forbidden, ValidationFailed, body_problem, field_errors
 from app.responses.records import NewResponse
 from app.responses.schemas import MAX_BATCH, MAX_IDEMPOTENCY_KEY, BatchCreate, ResponseCreate
 from app.responses.service import Ingest, now, prepare, rejected
@@ -39,7 +39,7 @@ def parse(body: bytes) -> list[Parsed]:
     try:
         envelope = BatchCreate.model_validate_json(body)
     except ValidationError as error:
-        raise validation_problem(error) from error
+        raise body_problem(body, error) from error
     return [_parse_item(item) for item in envelope.responses]
 
 

@@ -6,6 +6,7 @@ import uuid
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request
+from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
 
 from app.deps import (
@@ -21,6 +22,7 @@ from app.deps import (
 from app.fields import Timestamp
 from app.problems import (
     Forbidden,
+    PayloadTooLarge,
     TooManyRequests,
     Unauthenticated,
     UnsupportedMediaType,
@@ -42,6 +44,21 @@ from app.responses.schemas import (
 from app.routing import StrictQueryRoute
 from app.scoring.metrics import Metric
 
+
+class _NotBatch(Convertor[str]):
+    """Any one path segment but ``batch``: ``PATCH /v1/responses/batch`` is a 405 (that path
+    answers POST only), not a 422 for an id that is not a UUID."""
+
+    regex = "(?!batch$)[^/]+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("not_batch", _NotBatch())
 router = APIRouter(prefix="/v1/responses", tags=["responses"], route_class=StrictQueryRoute)
 
 IdempotencyHeader = Annotated[
@@ -119,7 +136,9 @@ async def create_response(
     summary="Record up to 1000 answers, each judged on its own",
     # The body is read raw and validated in one call (see app/responses/batch.py).
     openapi_extra={"requestBody": BATCH_BODY},
-    responses=problem_responses(*AUTH_PROBLEMS, UnsupportedMediaType, ValidationFailed),
+    responses=problem_responses(
+        *AUTH_PROBLEMS, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+    ),
 )
 async def create_batch(
     request: Request,
@@ -133,7 +152,7 @@ async def create_batch(
 
 
 @router.get(
-    "/{response_id}",
+    "/{response_id:not_batch}",
     response_model=ResponseRead,
     summary="One response",
     responses=problem_responses(*AUTH_PROBLEMS, ResponseNotFound, ValidationFailed),
@@ -145,13 +164,14 @@ async def get_response(
 
 
 @router.patch(
-    "/{response_id}",
+    "/{response_id:not_batch}",
     response_model=ResponseRead,
     summary="Add or change the comment of a response",
     description=(
         "With a secret key holding `responses:write`, or with the `followup_token` that "
         "the widget or kiosk got when it recorded the response (no key needed then)."
     ),
+    openapi_extra={"security": [{}]},  # or no key at all (OpenAPI 3.1 §4.8.10)
     responses=problem_responses(
         *AUTH_PROBLEMS, FollowupTokenRejected, ResponseNotFound, ValidationFailed, TooManyRequests
     ),

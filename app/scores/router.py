@@ -28,7 +28,10 @@ SinceParam = Annotated[Timestamp | None, Query(description="Inclusive, on respon
 UntilParam = Annotated[
     Timestamp | None, Query(description="Exclusive, on responded_at (default now)")
 ]
-PROBLEMS = problem_responses(Unauthenticated, Forbidden, ValidationFailed)
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    304: {"description": "Not modified: the ETag matched If-None-Match"},
+    **problem_responses(Unauthenticated, Forbidden, ValidationFailed),
+}
 
 
 @router.get("", response_model=ScoreReport, summary="A score over a window", responses=PROBLEMS)

@@ -11,6 +11,7 @@ import scores_oracle as oracle
 from conftest import Service
 from scores_support import parse, stamp
 
+from app import openapi_spec
 from app.keys.scopes import Scope
 
 PROBLEM = "application/problem+json"
@@ -251,6 +252,7 @@ async def test_an_unchanged_answer_is_a_304(api: httpx.AsyncClient, path: str) -
 
     anything = await api.get(path, params=params, headers={"If-None-Match": "*"})
     assert anything.status_code == 304
+    assert "304" in openapi_spec.spec()["paths"][path]["get"]["responses"]  # and says so
 
 
 async def test_the_default_series_has_thirty_local_days(api: httpx.AsyncClient) -> None:

@@ -27,14 +27,31 @@ class Seconds:
     default: float
     low: float
     high: float
+    # What _seconds() accepts, as one regular expression for openapi.yaml (a test holds
+    # the two equal over every value of the form): 1-4 digits, up to 3 decimals, in range.
+    pattern: str
 
+
+_ONE_TO_599 = r"0{0,3}[1-9]|0{0,2}[1-9][0-9]|0?[1-5][0-9]{2}"
+_DECIMALS = r"(\.[0-9]{1,3})?"
+_600 = r"0?600(\.0{1,3})?"
 
 # How long the thank-you shows; how long taps on the question are ignored after an
 # answer (one person, one answer); how long the comment step waits for input.
 TIMINGS = {
-    "reset": Seconds(default=5, low=0.2, high=600),
-    "guard": Seconds(default=3, low=0, high=60),
-    "idle": Seconds(default=30, low=1, high=600),
+    "reset": Seconds(
+        default=5,
+        low=0.2,
+        high=600,
+        pattern=rf"^(({_ONE_TO_599}){_DECIMALS}|{_600}|0{{1,4}}\.[2-9][0-9]{{0,2}})$",
+    ),
+    "guard": Seconds(
+        default=3,
+        low=0,
+        high=60,
+        pattern=rf"^((0{{0,3}}[0-9]|0{{0,2}}[1-5][0-9]){_DECIMALS}|0{{0,2}}60(\.0{{1,3}})?)$",
+    ),
+    "idle": Seconds(default=30, low=1, high=600, pattern=rf"^(({_ONE_TO_599}){_DECIMALS}|{_600})$"),
 }
 SLUGS = ("survey", "touchpoint", "location")
 KNOWN = ("metric", *SLUGS, "locale", *TIMINGS)

@@ -3,17 +3,17 @@ the setup check its script makes with the kiosk key (`GET /v1/kiosk/setup`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
 from app.channels.kiosk import service
 from app.channels.kiosk.assets import SERVICE_WORKER, Asset, bundle
-from app.channels.kiosk.config import TIMINGS
+from app.channels.kiosk.config import SLUGS, TIMINGS
 from app.channels.kiosk.schemas import KioskSetupRead
 from app.deps import DatabaseDep, ResponsesWriter, json_response
-from app.fields import Slug
+from app.fields import SLUG_PATTERN, Slug
 from app.http_caching import accepts_gzip, not_modified
 from app.problems import (
     Forbidden,
@@ -23,6 +23,8 @@ from app.problems import (
     problem_responses,
 )
 from app.routing import StrictQueryRoute, tolerates_unknown_query
+from app.scoring.metrics import Metric
+from app.surveys.wording import SUPPORTED_LOCALES
 
 router = APIRouter(tags=["kiosk"], route_class=StrictQueryRoute)
 
@@ -79,11 +81,50 @@ def _page_description() -> str:
     )
 
 
+def _any_case(word: str) -> str:
+    return "".join(f"[{letter.lower()}{letter.upper()}]" for letter in word)
+
+
+def _page_parameters() -> list[dict[str, Any]]:
+    """The parameters config.parse() accepts, each exactly: what fits is a page, else a 400."""
+    locales = "|".join(_any_case(locale) for locale in SUPPORTED_LOCALES)
+    string = {"type": "string"}
+    parameters: list[dict[str, Any]] = [
+        {
+            "name": "metric",
+            "in": "query",
+            "required": True,
+            "schema": {"type": "string", "enum": [metric.value for metric in Metric]},
+        }
+    ]
+    parameters += [
+        {"name": name, "in": "query", "schema": string | {"pattern": SLUG_PATTERN}}
+        for name in SLUGS
+    ]
+    locale = string | {"pattern": rf"^({locales})(-[A-Za-z0-9]{{1,8}}){{0,3}}$"}
+    parameters.append({"name": "locale", "in": "query", "schema": locale})
+    parameters += [
+        {"name": name, "in": "query", "schema": string | {"pattern": timing.pattern}}
+        for name, timing in TIMINGS.items()
+    ]
+    return parameters
+
+
+STAFF_PAGE = {"text/html": {"schema": {"type": "string"}}}
+
+
 @router.get(
     "/kiosk",
     response_class=HTMLResponse,
     summary="The full-screen kiosk page for a store tablet",
     description=_page_description(),
+    openapi_extra={"parameters": _page_parameters()},
+    responses={
+        400: {
+            "description": "A wrong, repeated or unknown parameter: a page for staff naming each",
+            "content": STAFF_PAGE,
+        }
+    },
 )
 @tolerates_unknown_query  # config.parse() judges every name, on a page staff can read
 async def kiosk_page(request: Request, db: DatabaseDep) -> Response:

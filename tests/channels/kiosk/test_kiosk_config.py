@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from app.channels.kiosk.config import ConfigProblem, ConfigRejected, KioskConfig, parse
+import itertools
+import re
+
+import pytest
+
+from app.channels.kiosk.config import (
+    TIMINGS,
+    ConfigProblem,
+    ConfigRejected,
+    KioskConfig,
+    parse,
+)
 from app.scoring.metrics import Metric
 
 
@@ -61,3 +72,30 @@ def test_all_mistakes_are_reported_together_in_the_staffs_language() -> None:
             ConfigProblem("reset", "config_seconds", {"low": "0.2", "high": "600"}),
         ],
     )
+
+
+def _digits(length: int) -> list[str]:
+    return ["".join(d) for d in itertools.product("0123456789", repeat=length)]
+
+
+# Every whole part that can be in range (1–3 digits, or 4 with a leading zero) and a few
+# that cannot; decimals around each bound.
+WHOLE = [*_digits(1), *_digits(2), *_digits(3), *("0" + d for d in _digits(3))]
+WHOLE += ["1000", "6000", "9999", "10000"]
+DECIMALS = ["", ".", ".0", ".00", ".000", ".0000", ".001", ".01", ".1", ".19", ".199"]
+DECIMALS += [".2", ".20", ".200", ".5", ".999", ".9999"]
+ODD = ["", " 5", "5 ", "+5", "-1", "1e3", "5e-1", ".5", "nan", "inf", "٣", "0x10"]
+
+
+@pytest.mark.parametrize("name", list(TIMINGS))
+def test_the_documented_pattern_of_each_timing_accepts_exactly_what_parse_accepts(
+    name: str,
+) -> None:
+    pattern = re.compile(TIMINGS[name].pattern)
+    disagree = []
+    for value in [whole + decimals for whole in WHOLE for decimals in DECIMALS] + ODD:
+        parsed = parse([("metric", "nps"), (name, value)], accept_language=None)
+        if isinstance(parsed, KioskConfig) != bool(pattern.match(value)):
+            disagree.append(value)
+
+    assert not disagree, disagree[:20]
