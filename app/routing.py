@@ -16,12 +16,14 @@ The same route class reads JSON bodies as UTF-8 only (RFC 8259 §8.1), like the 
 parser: the standard library would guess UTF-16 or UTF-32 from the first bytes. And it lists
 in openapi.yaml the problems that come from these shared rules rather than from the route's
 own: 422 where the query string is checked, 413/415/422 where a JSON body is read, 401/403/429
-where a key is read (publishable keys are rate-limited as they authenticate).
+where a key is read (publishable keys are rate-limited as they authenticate), and 503 wherever a
+key or the database is read, since an outage can meet any of them.
 """
 
 from __future__ import annotations
 
 import json
+import typing
 from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -35,11 +37,13 @@ from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 
+from app.db import Database
 from app.problems import (
     FieldError,
     Forbidden,
     PayloadTooLarge,
     ProblemError,
+    ServiceUnavailable,
     TooManyRequests,
     Unauthenticated,
     UnsupportedMediaType,
@@ -96,6 +100,19 @@ def _takes_a_key(dependant: Dependant) -> bool:
     )
 
 
+def _reads_the_database(dependant: Dependant) -> bool:
+    if dependant.call is not None and _returns_database(dependant.call):
+        return True
+    return any(_reads_the_database(sub) for sub in dependant.dependencies)
+
+
+def _returns_database(call: Callable[..., Any]) -> bool:
+    try:
+        return typing.get_type_hints(call).get("return") is Database
+    except (NameError, TypeError):  # a class or a callable whose hints cannot be resolved
+        return False
+
+
 def _query_fields(dependant: Dependant) -> Iterator[Any]:
     yield from dependant.query_params
     for sub in dependant.dependencies:
@@ -122,6 +139,8 @@ class StrictQueryRoute(APIRoute):
             shared += [PayloadTooLarge, UnsupportedMediaType, ValidationFailed]
         if _takes_a_key(self.dependant):
             shared += [Unauthenticated, Forbidden, TooManyRequests]
+        if _takes_a_key(self.dependant) or _reads_the_database(self.dependant):
+            shared.append(ServiceUnavailable)
         # A new dict, in status order: routers share one `responses=` between several routes.
         merged = {**problem_responses(*shared), **self.responses}
         self.responses = dict(sorted(merged.items(), key=lambda item: str(item[0])))

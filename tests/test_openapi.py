@@ -142,3 +142,15 @@ def test_every_operation_behind_a_key_documents_429(served: dict[str, Any]) -> N
     ]
 
     assert not missing, f"operations that take a key but do not document 429: {missing}"
+
+
+def test_every_operation_behind_a_key_documents_the_outage_503(served: dict[str, Any]) -> None:
+    # Reading a key may read the database, so any of them can meet an outage
+    # (tests/test_database_outage.py shows what each answers).
+    missing = [
+        f"{method} {path}"
+        for method, path, operation in operations(served)
+        if operation.get("security") not in (None, NO_KEY) and "503" not in operation["responses"]
+    ]
+
+    assert not missing, f"operations that take a key but do not document 503: {missing}"

@@ -92,6 +92,20 @@ def _json_block(value: dict[str, Any]) -> str:
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+UNAVAILABLE_RETRY_SECONDS = 10
+
+
+def unavailable_page(locale: str, assets: Bundle) -> str:
+    texts = TEXTS[locale]
+    return _template("unavailable.html").substitute(
+        lang=locale,
+        title=escape(texts.unavailable_title),
+        css=assets.url("kiosk.css"),
+        body=escape(texts.unavailable_body),
+        retry=UNAVAILABLE_RETRY_SECONDS,
+    )
+
+
 def problem_page(rejected: ConfigRejected, assets: Bundle) -> str:
     texts = TEXTS[rejected.locale]
     items = []

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from starlette.responses import HTMLResponse, Response
 
-from app.channels.kiosk import service
+from app.channels.kiosk import pages, service
 from app.channels.kiosk.assets import SERVICE_WORKER, Asset, bundle
 from app.channels.kiosk.config import SLUGS, TIMINGS
 from app.channels.kiosk.schemas import KioskSetupRead
@@ -123,7 +123,12 @@ STAFF_PAGE = {"text/html": {"schema": {"type": "string"}}}
         400: {
             "description": "A wrong, repeated or unknown parameter: a page for staff naming each",
             "content": STAFF_PAGE,
-        }
+        },
+        503: {
+            "description": "The database cannot be reached: a page for staff that tries again "
+            "by itself (`Retry-After`); a tablet that stored the page shows that copy instead",
+            "content": STAFF_PAGE,
+        },
     },
 )
 @tolerates_unknown_query  # config.parse() judges every name, on a page staff can read
@@ -131,7 +136,10 @@ async def kiosk_page(request: Request, db: DatabaseDep) -> Response:
     rendered = await service.page(
         db, request.query_params.multi_items(), request.headers.get("accept-language")
     )
-    return HTMLResponse(rendered.html, 200 if rendered.configured else 400, PAGE_HEADERS)
+    headers = PAGE_HEADERS
+    if rendered.status == 503:
+        headers = PAGE_HEADERS | {"Retry-After": str(pages.UNAVAILABLE_RETRY_SECONDS)}
+    return HTMLResponse(rendered.html, rendered.status, headers)
 
 
 @router.get(

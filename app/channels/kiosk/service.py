@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from app.channels.kiosk import config, pages
 from app.channels.kiosk.assets import bundle
 from app.channels.kiosk.schemas import KioskSetupRead
-from app.db import Database
+from app.db import OUTAGE_CARRIERS, Database, outage_cause
 from app.keys.service import Principal
 from app.keys.tokens import KeyKind
 from app.problems import Forbidden
@@ -19,7 +19,7 @@ from app.surveys.service import wording_for
 @dataclass(frozen=True)
 class KioskPage:
     html: str
-    configured: bool  # False: the page explains to staff what is wrong with the address
+    status: int  # 400: the address is wrong; 503: the database cannot be reached now
 
 
 async def page(
@@ -27,9 +27,18 @@ async def page(
 ) -> KioskPage:
     parsed = config.parse(query, accept_language)
     if isinstance(parsed, config.ConfigRejected):
-        return KioskPage(pages.problem_page(parsed, bundle()), configured=False)
-    wording = await wording_for(db, parsed.survey, parsed.metric.value, parsed.locale)
-    return KioskPage(pages.kiosk_page(parsed, wording, bundle()), configured=True)
+        return KioskPage(pages.problem_page(parsed, bundle()), status=400)
+    try:
+        wording = await wording_for(db, parsed.survey, parsed.metric.value, parsed.locale)
+    except OUTAGE_CARRIERS as error:
+        cause = outage_cause(error)
+        if cause is None:
+            raise
+        db.outages.met(cause)
+        # Staff see a page that says so and tries again; a tablet that has the page stored
+        # shows that copy instead (sw.js falls back to it on any 5xx).
+        return KioskPage(pages.unavailable_page(parsed.locale, bundle()), status=503)
+    return KioskPage(pages.kiosk_page(parsed, wording, bundle()), status=200)
 
 
 def setup(

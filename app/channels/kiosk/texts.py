@@ -36,6 +36,9 @@ class KioskTexts:
     setup_key_refused: str
     setup_kept: str
     # The page for staff when the address (the kiosk's configuration) is wrong.
+    unavailable_title: str
+    unavailable_body: str
+
     config_title: str
     config_intro: str
     config_example: str
@@ -91,6 +94,9 @@ TEXTS: dict[str, KioskTexts] = {
         setup_key_refused="The kiosk key was refused: it is unknown or has been revoked. Open "
         "this page again with #key= and a valid kiosk key.",
         setup_kept="Answers taken before stay on this tablet and are sent as usual: none is lost.",
+        unavailable_title="The kiosk cannot reach the service right now",
+        unavailable_body="This page tries again by itself every 10 seconds and shows the "
+        "question as soon as the service answers.",
         config_title="This kiosk address is not set up correctly",
         config_intro="Fix these parts of the address and open it again:",
         config_example="Example:",
@@ -131,6 +137,9 @@ TEXTS: dict[str, KioskTexts] = {
         "Otwórz tę stronę jeszcze raz z #key= i ważnym kluczem kiosku.",
         setup_kept="Odpowiedzi zebrane wcześniej zostają na tym tablecie i są wysyłane jak "
         "zwykle: żadna nie przepada.",
+        unavailable_title="Kiosk nie może teraz połączyć się z usługą",
+        unavailable_body="Ta strona co 10 sekund sama próbuje ponownie i pokaże pytanie, gdy tylko "
+        "usługa odpowie.",
         config_title="Adres kiosku jest źle ustawiony",
         config_intro="Popraw te części adresu i otwórz go ponownie:",
         config_example="Przykład:",
@@ -170,6 +179,9 @@ TEXTS: dict[str, KioskTexts] = {
         "leht uuesti nii, et aadressis oleks #key= ja kehtiv kioskivõti.",
         setup_kept="Varem antud vastused jäävad sellesse tahvelarvutisse ja saadetakse nagu "
         "tavaliselt: ükski ei lähe kaduma.",
+        unavailable_title="Kiosk ei saa praegu teenusega ühendust",
+        unavailable_body="See leht proovib iga 10 sekundi järel ise uuesti ja näitab "
+        "küsimust kohe, kui teenus vastab.",
         config_title="Kioski aadress on valesti seadistatud",
         config_intro="Parandage need aadressi osad ja avage see uuesti:",
         config_example="Näide:",

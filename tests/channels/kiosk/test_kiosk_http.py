@@ -14,8 +14,11 @@ import httpx
 import pytest
 from conftest import Service
 from problem_asserts import assert_problem
+from sqlalchemy.exc import OperationalError
 
+from app.channels.kiosk import service as kiosk_service
 from app.channels.kiosk.assets import bundle
+from app.channels.kiosk.pages import UNAVAILABLE_RETRY_SECONDS
 from app.channels.kiosk.texts import TEXTS
 from app.keys.tokens import KeyKind
 from app.surveys.service import wording_for
@@ -300,3 +303,41 @@ async def test_the_page_and_everything_it_loads_fit_in_30_kb_gzipped(
         "/kiosk/icon.svg",
     }
     assert total < BUDGET_BYTES
+
+
+async def test_a_database_outage_gets_a_page_for_staff_that_tries_again(
+    service: Service, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def unreachable(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("SELECT …", {}, ConnectionRefusedError("connection refused"))
+
+    monkeypatch.setattr(kiosk_service, "wording_for", unreachable)
+    with caplog.at_level(logging.INFO):
+        answer = await service.client.get(
+            "/kiosk?survey=store&metric=nps&locale=pl", headers={"Accept-Language": "en"}
+        )
+
+    assert answer.status_code == 503
+    assert answer.headers["content-type"] == "text/html; charset=utf-8"
+    assert answer.headers["retry-after"] == str(UNAVAILABLE_RETRY_SECONDS)
+    assert answer.headers["content-security-policy"].startswith("default-src 'none'")
+    assert TEXTS["pl"].unavailable_title in answer.text
+    refresh = re.search(r'<meta http-equiv="refresh" content="(\d+)">', answer.text)
+    assert refresh is not None
+    assert int(refresh[1]) == UNAVAILABLE_RETRY_SECONDS
+    assert "kiosk.js" not in answer.text
+    assert "SELECT" not in answer.text
+    assert not any(record.exc_info for record in caplog.records)
+    assert [r.getMessage() for r in caplog.records if r.name == "touchpoint.outage"]
+
+
+async def test_a_bug_behind_the_page_is_still_a_500_not_an_outage(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_args: Any, **_kwargs: Any) -> None:
+        raise OperationalError("SELECT …", {}, Exception("no such table: surveys"))
+
+    monkeypatch.setattr(kiosk_service, "wording_for", broken)
+    answer = await service.client.get("/kiosk?survey=store&metric=nps")
+
+    assert answer.status_code == 500
