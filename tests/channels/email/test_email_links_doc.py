@@ -18,7 +18,7 @@ CODE_SPAN = re.compile(r"`[^`]*`")
 PROSE_QUOTE = re.compile(r'"([^"]+)"')
 # Quotation marks the page uses for a word, not for a text of the product.
 NOT_QUOTATIONS = {"answers"}
-PLACEHOLDERS = {"%s": r"\S+", "%d": r"\d+", "%.0f": r"\d+"}
+PLACEHOLDERS = {"%s": r".+?", "%d": r"\d+", "%.0f": r"\d+", "%.1f": r"\d+\.\d"}
 
 
 def doc(repo_root: Path) -> str:
@@ -56,10 +56,10 @@ def test_the_text_part_of_the_example_is_the_real_polish_text(repo_root: Path) -
     assert (documented[0], documented[-2:]) == (real_lines[0], real_lines[-2:])
 
 
-def _log_calls(package: Path) -> list[tuple[str, str]]:
-    """(LEVEL, format) of every ``logger.<level>("…", …)`` in the package."""
+def _log_calls(package: Path, module: str = "*") -> list[tuple[str, str]]:
+    """(LEVEL, format) of every ``logger.<level>("…", …)`` in the package's modules."""
     calls = []
-    for source in sorted(package.glob("*.py")):
+    for source in sorted(package.glob(f"{module}.py")):
         for node in ast.walk(ast.parse(source.read_text())):
             if (
                 isinstance(node, ast.Call)
@@ -76,13 +76,15 @@ def _log_calls(package: Path) -> list[tuple[str, str]]:
 def test_every_log_line_of_the_email_pages_is_quoted_with_its_level_and_logger(
     repo_root: Path,
 ) -> None:
-    calls = _log_calls(repo_root / "app" / "channels" / "email")
+    # The email pages' own lines, and the outage lines every route shares with them.
+    calls = [("email", *call) for call in _log_calls(repo_root / "app" / "channels" / "email")]
+    calls += [("outage", *call) for call in _log_calls(repo_root / "app" / "operations", "outages")]
     text = doc(repo_root)
 
-    assert len(calls) >= 2  # the scanner burst and the database outage
-    for level, message in calls:
+    assert len(calls) >= 3  # the scanner burst, the outage's start and its end
+    for logger_name, level, message in calls:
         pattern = re.escape(message)
         for placeholder, value in PLACEHOLDERS.items():
             pattern = pattern.replace(re.escape(placeholder), value)
-        line = re.compile(rf"{level} touchpoint\.email {pattern}")
+        line = re.compile(rf"{level} touchpoint\.{logger_name} {pattern}")
         assert line.search(text), f"docs/email-links.md does not quote: {level} {message}"
