@@ -11,17 +11,17 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_support import (
+
+from app import schema
+from app.responses.export import CSV_COLUMNS
+from tests.support.e2e_support import (
     RunningServer,
     export_rows,
     overall_score,
     unique_slug,
 )
 
-from app import schema
-from app.responses.export import CSV_COLUMNS
-
-pytest_plugins = ["e2e_fixtures"]
+pytest_plugins = ["tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 PROBLEM = "application/problem+json"

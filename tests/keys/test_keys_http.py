@@ -10,13 +10,13 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
-from problem_asserts import assert_problem
 from sqlalchemy import text
 
 from app.config import Settings
 from app.keys.scopes import Scope
 from app.main import create_app
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 UTC_SECONDS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
 READ_FIELDS = {

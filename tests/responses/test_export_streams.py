@@ -9,8 +9,9 @@ from typing import Any
 
 import httpx
 import orjson
-from conftest import Service
-from ingest_support import assert_problem, hours_ago, nps, z
+
+from tests.support.ingest_support import assert_problem, hours_ago, nps, z
+from tests.support.service import Service
 
 CSV_HEADER = [
     "id",

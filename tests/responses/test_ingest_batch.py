@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conftest import Service
-from ingest_support import (
+
+from tests.support.ingest_support import (
     ANY_TEXT,
     assert_problem,
     changes_nothing,
@@ -15,6 +15,7 @@ from ingest_support import (
     stored_count,
     stored_rows,
 )
+from tests.support.service import Service
 
 
 async def post_batch(

@@ -7,8 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
-from ingest_support import (
+
+from app.keys.scopes import Scope
+from app.keys.tokens import KeyKind
+from tests.support.ingest_support import (
     assert_problem,
     assert_response_shape,
     changes_nothing,
@@ -20,9 +22,7 @@ from ingest_support import (
     table_contents,
     z,
 )
-
-from app.keys.scopes import Scope
-from app.keys.tokens import KeyKind
+from tests.support.service import Service
 
 
 @pytest.fixture

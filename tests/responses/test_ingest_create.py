@@ -13,8 +13,9 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Service
-from ingest_support import (
+
+from app.keys.scopes import Scope
+from tests.support.ingest_support import (
     assert_problem,
     assert_response_shape,
     changes_nothing,
@@ -25,8 +26,7 @@ from ingest_support import (
     stored_count,
     z,
 )
-
-from app.keys.scopes import Scope
+from tests.support.service import Service
 
 MAX_BODY = 256 * 1024
 

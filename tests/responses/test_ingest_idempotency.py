@@ -12,8 +12,9 @@ from collections import Counter
 from typing import Any
 
 import httpx
-from conftest import Service
-from ingest_support import (
+
+from app.keys.scopes import Scope
+from tests.support.ingest_support import (
     another_app,
     assert_problem,
     changes_nothing,
@@ -24,8 +25,7 @@ from ingest_support import (
     stored_count,
     z,
 )
-
-from app.keys.scopes import Scope
+from tests.support.service import Service
 
 ANSWER = nps(9, comment="Fast checkout", touchpoint="checkout", channel="pos")
 

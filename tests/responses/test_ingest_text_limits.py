@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import Service
-from ingest_support import assert_problem, changes_nothing, nps
+
+from tests.support.ingest_support import assert_problem, changes_nothing, nps
+from tests.support.service import Service
 
 
 @pytest.mark.parametrize(

@@ -7,12 +7,12 @@ from typing import Any
 
 import httpx
 import pytest
-import scores_oracle as oracle
-from conftest import Service
-from scores_support import parse, stamp
 
 from app import openapi_spec
 from app.keys.scopes import Scope
+from tests.support import scores_oracle as oracle
+from tests.support.scores_support import parse, stamp
+from tests.support.service import Service
 
 PROBLEM = "application/problem+json"
 SINCE = datetime(2026, 10, 20, 8, tzinfo=UTC)

@@ -1,6 +1,5 @@
 """What the responses and respondents tests share: the problem catalogue, table snapshots,
-second app instances and small builders. Imported by test modules in tests/responses and
-tests/respondents (the latter put this folder on sys.path; see privacy_support.py)."""
+second app instances and small builders."""
 
 from __future__ import annotations
 
