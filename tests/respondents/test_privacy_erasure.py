@@ -14,7 +14,6 @@ from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 from tests.support.privacy_support import (
     another_app,
-    assert_problem,
     changes_nothing,
     counted_total,
     hours_ago,
@@ -22,6 +21,7 @@ from tests.support.privacy_support import (
     stored_rows,
     z,
 )
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 SECRET_COMMENT = "call me on 555-0100, I am Alice"

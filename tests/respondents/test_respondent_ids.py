@@ -21,12 +21,12 @@ from hypothesis import strategies as st
 
 from app.respondents.ids import erasable
 from tests.support.privacy_support import (
-    assert_problem,
     changes_nothing,
     empty_tables,
     nps,
     stored_rows,
 )
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 if TYPE_CHECKING:

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from app.keys.scopes import Scope
 from app.responses.filters import ResponseFilter
 from tests.support.ingest_support import (
-    assert_problem,
     assert_response_shape,
     empty_tables,
     hours_ago,
@@ -26,6 +25,7 @@ from tests.support.ingest_support import (
     set_times,
     z,
 )
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 Params = list[tuple[str, str | int | float | bool | None]]

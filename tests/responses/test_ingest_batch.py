@@ -8,13 +8,13 @@ import httpx
 
 from tests.support.ingest_support import (
     ANY_TEXT,
-    assert_problem,
     changes_nothing,
     counted_total,
     nps,
     stored_count,
     stored_rows,
 )
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 

@@ -11,7 +11,6 @@ import pytest
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 from tests.support.ingest_support import (
-    assert_problem,
     assert_response_shape,
     changes_nothing,
     hours_ago,
@@ -22,6 +21,7 @@ from tests.support.ingest_support import (
     table_contents,
     z,
 )
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 

@@ -16,7 +16,6 @@ import pytest
 
 from app.keys.scopes import Scope
 from tests.support.ingest_support import (
-    assert_problem,
     assert_response_shape,
     changes_nothing,
     counted_total,
@@ -26,6 +25,7 @@ from tests.support.ingest_support import (
     stored_count,
     z,
 )
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 MAX_BODY = 256 * 1024

@@ -10,7 +10,8 @@ import pytest
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 from app.responses.followup import FollowupTokens
-from tests.support.ingest_support import assert_problem, changes_nothing, nps
+from tests.support.ingest_support import changes_nothing, nps
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 SHOP = "https://shop.example"

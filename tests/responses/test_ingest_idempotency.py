@@ -16,7 +16,6 @@ import httpx
 from app.keys.scopes import Scope
 from tests.support.ingest_support import (
     another_app,
-    assert_problem,
     changes_nothing,
     counted_total,
     hours_ago,
@@ -25,6 +24,7 @@ from tests.support.ingest_support import (
     stored_count,
     z,
 )
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 ANSWER = nps(9, comment="Fast checkout", touchpoint="checkout", channel="pos")

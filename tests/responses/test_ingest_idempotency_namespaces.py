@@ -25,13 +25,13 @@ from app.responses import writer
 from app.responses.records import NewResponse, StoredResponse
 from tests.support.ingest_support import (
     another_app,
-    assert_problem,
     changes_nothing,
     counted_total,
     nps,
     stored_count,
     stored_rows,
 )
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 SHOP = "https://shop.example"

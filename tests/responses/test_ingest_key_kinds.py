@@ -8,7 +8,8 @@ import httpx
 
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
-from tests.support.ingest_support import assert_problem, changes_nothing, nps, stored_rows
+from tests.support.ingest_support import changes_nothing, nps, stored_rows
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 SHOP = "https://shop.example"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.support.ingest_support import assert_problem, changes_nothing, nps
+from tests.support.ingest_support import changes_nothing, nps
+from tests.support.problems import assert_problem
 from tests.support.service import Service
 
 

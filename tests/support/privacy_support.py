@@ -5,7 +5,6 @@ from __future__ import annotations
 from tests.support.ingest_support import (
     RESPONSES,
     another_app,
-    assert_problem,
     changes_nothing,
     counted_total,
     empty_tables,
@@ -18,7 +17,6 @@ from tests.support.ingest_support import (
 __all__ = [
     "RESPONSES",
     "another_app",
-    "assert_problem",
     "changes_nothing",
     "counted_total",
     "empty_tables",
