@@ -20,13 +20,12 @@ import httpx
 import pytest
 from sqlalchemy import text
 
-from app import schema
 from app.config import Settings
 from app.db import Database
 from app.keys.scopes import Scope
 from app.main import create_app
 from tests.support import pg_cluster
-from tests.support.fresh_databases import BACKENDS, require_postgres
+from tests.support.fresh_databases import BACKENDS, migrate, require_postgres
 from tests.support.service import Service
 
 _EMPTIED_TABLES = ("responses", "hourly_counts", "dimension_counts", "api_keys", "surveys")
@@ -51,16 +50,8 @@ def database_url(
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'touchpoint.db'}"
     else:
         url = require_postgres(postgres).create_database("suite")
-    asyncio.run(_migrate(url))
+    asyncio.run(migrate(url))
     return url
-
-
-async def _migrate(url: str) -> None:
-    db = Database.connect(Settings(database_url=url), pool_size=1)
-    try:
-        await schema.upgrade(db)
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture

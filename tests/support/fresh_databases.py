@@ -19,6 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from app import schema
+from app.config import Settings
+from app.db import Database
 from tests.support import pg_cluster
 
 BACKENDS = ("sqlite", "postgresql")
@@ -48,3 +51,12 @@ def fresh_database(
         yield url
     finally:
         cluster.drop_database(name)
+
+
+async def migrate(url: str) -> None:
+    """Bring the database at ``url`` to the head revision with Alembic (never create_all)."""
+    db = Database.connect(Settings(database_url=url), pool_size=1)
+    try:
+        await schema.upgrade(db)
+    finally:
+        await db.dispose()
