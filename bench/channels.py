@@ -34,11 +34,12 @@ import httpx
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
-sys.path.insert(0, str(BENCH.parent / "tests"))
+sys.path.insert(0, str(BENCH.parent))
 
 import run  # noqa: E402  (bench/run.py: the service launcher)
-from browser_support import CHROMIUM_ARGS, static_site  # noqa: E402
 from playwright.async_api import BrowserContext, Page, Response, async_playwright  # noqa: E402
+
+from tests.support.browser_support import CHROMIUM_ARGS, static_site  # noqa: E402
 
 WIDGET_BUDGET = 8 * 1024
 PAGE_BUDGET = 30 * 1024

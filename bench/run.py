@@ -144,8 +144,8 @@ def taskset(cpus: str | None) -> list[str]:
 
 
 def load_pg_cluster() -> ModuleType:
-    """tests/pg_cluster.py, imported by path (tests/ is not a package)."""
-    path = ROOT / "tests" / "pg_cluster.py"
+    """tests/support/pg_cluster.py, imported by path (bench/ runs without tests/ on sys.path)."""
+    path = ROOT / "tests" / "support" / "pg_cluster.py"
     spec = importlib.util.spec_from_file_location("pg_cluster", path)
     assert spec is not None
     assert spec.loader is not None

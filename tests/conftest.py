@@ -1,7 +1,7 @@
 """Every database test runs twice: on SQLite and on a real PostgreSQL server.
 
 The PostgreSQL server is a throwaway cluster this session starts itself (see
-pg_cluster.py). Without PostgreSQL binaries its half of the suite is skipped with the
+tests/support/pg_cluster.py). Without PostgreSQL binaries its half of the suite is skipped with the
 reason, except under CI=true, where that is a failure.
 
 Each test gets a migrated database emptied before it starts. Tests do not roll back an
@@ -14,24 +14,20 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import pg_cluster
 import pytest
 from sqlalchemy import text
 
-from app import schema
 from app.config import Settings
 from app.db import Database
-from app.keys import service as keys_service
-from app.keys.schemas import KeyCreate
 from app.keys.scopes import Scope
-from app.keys.tokens import KeyKind
 from app.main import create_app
+from tests.support import pg_cluster
+from tests.support.fresh_databases import BACKENDS, migrate, require_postgres
+from tests.support.service import Service
 
-BACKENDS = ("sqlite", "postgresql")
 _EMPTIED_TABLES = ("responses", "hourly_counts", "dimension_counts", "api_keys", "surveys")
 
 
@@ -41,15 +37,6 @@ def postgres() -> Iterator[pg_cluster.ThrowawayCluster | str]:
     yield cluster
     if not isinstance(cluster, str):
         cluster.stop()
-
-
-def require_postgres(cluster: pg_cluster.ThrowawayCluster | str) -> pg_cluster.ThrowawayCluster:
-    if isinstance(cluster, str):
-        message = f"PostgreSQL half of the suite cannot run: {cluster}"
-        if pg_cluster.in_ci():
-            pytest.fail(message + " (CI=true: this is a failure, not a skip)")
-        pytest.skip(message)
-    return cluster
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -63,16 +50,8 @@ def database_url(
         url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'touchpoint.db'}"
     else:
         url = require_postgres(postgres).create_database("suite")
-    asyncio.run(_migrate(url))
+    asyncio.run(migrate(url))
     return url
-
-
-async def _migrate(url: str) -> None:
-    db = Database.connect(Settings(database_url=url), pool_size=1)
-    try:
-        await schema.upgrade(db)
-    finally:
-        await db.dispose()
 
 
 @pytest.fixture
@@ -88,30 +67,6 @@ async def db(settings: Settings) -> AsyncIterator[Database]:
             await connection.execute(text(f"DELETE FROM {table}"))
     yield database
     await database.dispose()
-
-
-@dataclass
-class Service:
-    """The app in-process, its database, and an httpx client to it."""
-
-    client: httpx.AsyncClient
-    db: Database
-    settings: Settings
-
-    async def key(self, *scopes: Scope, kind: KeyKind = KeyKind.SECRET, **extra: object) -> str:
-        request = KeyCreate.model_validate(
-            {"name": "test", "kind": kind, "scopes": list(scopes), **extra}
-        )
-        return (await keys_service.create(self.db, request)).key
-
-    async def client_with(
-        self, *scopes: Scope, kind: KeyKind = KeyKind.SECRET, **extra: object
-    ) -> httpx.AsyncClient:
-        key = await self.key(*scopes, kind=kind, **extra)
-        headers = {"Authorization": f"Bearer {key}", **self.client.headers}
-        return httpx.AsyncClient(
-            transport=self.client._transport, base_url=self.client.base_url, headers=headers
-        )
 
 
 @pytest.fixture

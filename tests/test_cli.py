@@ -11,16 +11,16 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
-import pg_cluster
 import pytest
 from click.testing import CliRunner, Result
-from fresh_databases import BACKENDS, fresh_database
 
 from app import schema
 from app.cli import main
 from app.config import Settings, get_settings
 from app.db import Database
 from app.main import create_app
+from tests.support import pg_cluster
+from tests.support.fresh_databases import BACKENDS, fresh_database
 
 KEY_LINE = re.compile(r"^tp_(sk|pk|kk)_[0-9a-f]{16}[A-Za-z0-9]{40}$")
 Cli = Callable[..., Result]

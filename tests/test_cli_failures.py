@@ -7,10 +7,8 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import pg_cluster
 import pytest
 from click.testing import CliRunner, Result
-from fresh_databases import BACKENDS, fresh_database
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
@@ -18,6 +16,8 @@ from app import schema
 from app.cli import main
 from app.config import Settings, get_settings
 from app.db import Database
+from tests.support import pg_cluster
+from tests.support.fresh_databases import BACKENDS, fresh_database
 
 COMMANDS = [("migrate",), ("serve", "--port", "1"), ("keys", "list")]
 

@@ -21,7 +21,6 @@ from typing import Any
 import asyncpg  # type: ignore[import-untyped]
 import httpx
 import pytest
-from conftest import Service
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import (
     AsyncAdapt_asyncpg_connection,
@@ -37,6 +36,7 @@ from app.operations.outages import OutageLog, describe
 from app.operations.unexpected_errors import UnexpectedErrorMiddleware
 from app.responses import repository
 from app.responses.models import SurveyResponse
+from tests.support.service import Service
 
 
 async def test_an_unreachable_database_is_a_retryable_503(

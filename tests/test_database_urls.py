@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import pg_cluster
-from conftest import require_postgres
 from sqlalchemy import text
 
 from app.config import Settings
 from app.db import Database, async_url
+from tests.support import pg_cluster
+from tests.support.fresh_databases import require_postgres
 
 
 def test_libpq_sslmode_reaches_asyncpg_as_its_ssl_mode() -> None:

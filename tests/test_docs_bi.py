@@ -10,9 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
+
+from tests.support.service import Service
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 SQL_BLOCK = re.compile(r"```sql\n(.*?)```", re.DOTALL)

@@ -9,12 +9,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import pg_cluster
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from fresh_databases import BACKENDS, fresh_database
 from sqlalchemy import inspect
 from sqlalchemy.engine import Connection
 
@@ -22,6 +20,8 @@ from app import schema
 from app.config import Settings
 from app.db import Database
 from app.models import metadata
+from tests.support import pg_cluster
+from tests.support.fresh_databases import BACKENDS, fresh_database
 
 FILE_NAME = re.compile(r"^\d{4}_\d{2}_\d{2}_\d{4}-[0-9a-z]+_[0-9a-z_]+\.py$")
 

@@ -9,18 +9,11 @@ from __future__ import annotations
 import asyncio
 import socket
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 
-if TYPE_CHECKING:  # mypy maps tests/*.py (no __init__.py) to top-level modules
-    import pg_cluster
-else:
-    try:  # tests/ is a package, or the repo root is on sys.path
-        from tests import pg_cluster
-    except ImportError:  # pytest's default import mode put tests/ on sys.path
-        import pg_cluster
+from tests.support import pg_cluster
 
 
 def _require_postgres() -> None:

@@ -7,15 +7,15 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import Service
 from fastapi import FastAPI, Request
-from problem_asserts import assert_problem
 from starlette.types import Message
 
 from app.config import Settings
 from app.keys.scopes import Scope
 from app.main import create_app
 from app.problems import field_errors
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 MAX_BODY = 256 * 1024
 

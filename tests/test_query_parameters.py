@@ -13,15 +13,15 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from conftest import Service
 from fastapi.routing import APIRoute, iter_route_contexts
-from problem_asserts import assert_problem
 from starlette.routing import Mount
 
 from app.config import Settings
 from app.keys.scopes import Scope
 from app.main import create_app
 from app.routing import StrictQueryRoute
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 Params = list[tuple[str, str | int | float | bool | None]]
 UNKNOWN = "zz_not_a_parameter"

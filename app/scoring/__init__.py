@@ -11,7 +11,6 @@ from app.scoring.counts import (
     add_counts,
     check_counts,
     counts_from_scores,
-    subtract_counts,
 )
 from app.scoring.intervals import Z_95, nps_interval, wilson_interval
 from app.scoring.metrics import DETRACTORS, PASSIVES, PROMOTERS, SCALE, TOP_BOX, Metric, top_box
@@ -20,7 +19,6 @@ from app.scoring.summary import (
     NpsSummary,
     TopBoxSummary,
     exact_proportion,
-    exact_score,
     nps_summary,
     summarize,
     top_box_summary,
@@ -68,7 +66,6 @@ __all__ = [
     "counts_from_scores",
     "default_series_since",
     "exact_proportion",
-    "exact_score",
     "floor_hour",
     "nps_interval",
     "nps_summary",
@@ -78,7 +75,6 @@ __all__ = [
     "round_half_away",
     "series_counts",
     "series_points",
-    "subtract_counts",
     "summarize",
     "top_box",
     "top_box_summary",

@@ -19,14 +19,6 @@ def add_counts(a: Counts, b: Counts) -> Counts:
     return tuple(x + y for x, y in zip(a, b, strict=True))
 
 
-def subtract_counts(a: Counts, b: Counts) -> Counts:
-    """Element-wise a - b. Raises ValueError if the lengths differ or a count would go negative."""
-    result = tuple(x - y for x, y in zip(a, b, strict=True))
-    if min(result, default=0) < 0:
-        raise ValueError(f"cannot subtract {b} from {a}: a count would go negative")
-    return result
-
-
 def counts_from_scores(scores: Iterable[int]) -> Counts:
     """Tally individual scores (ints 0..10). Raises ValueError for anything else."""
     tally = list(EMPTY_COUNTS)

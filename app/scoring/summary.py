@@ -74,12 +74,6 @@ def exact_proportion(metric: Metric, counts: Counts) -> Fraction | None:
     return Fraction(_tally(counts, top_box(metric)), responses)
 
 
-def exact_score(metric: Metric, counts: Counts) -> float | None:
-    """The unrounded score (100 x exact_proportion), for comparisons; None when empty."""
-    proportion = exact_proportion(metric, counts)
-    return None if proportion is None else float(100 * proportion)
-
-
 def summarize(metric: Metric, counts: Counts) -> NpsSummary | TopBoxSummary:
     """The reported score of one set of responses; see the two builders for the formulas.
 

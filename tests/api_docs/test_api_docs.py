@@ -9,10 +9,10 @@ from html.parser import HTMLParser
 
 import httpx
 import pytest
-from problem_asserts import assert_problem
 
 from app.config import Settings
 from app.main import create_app
+from tests.support.problems import assert_problem
 
 PAGES = ["/docs", "/redoc"]
 MEDIA_TYPES = {".js": "text/javascript", ".css": "text/css", ".png": "image/png"}

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from browser_support import static_site
 from playwright.async_api import BrowserContext
 
-pytest_plugins = ["browser_fixtures"]
+from tests.support.browser_support import static_site
+
+pytest_plugins = ["tests.support.browser_fixtures"]
 
 
 async def test_chromium_renders_a_page_served_from_another_origin(

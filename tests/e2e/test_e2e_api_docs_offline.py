@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from e2e_support import RunningServer
 from playwright.async_api import BrowserContext, Route, expect
 
-pytest_plugins = ["browser_fixtures", "e2e_fixtures"]
+from tests.support.e2e_support import RunningServer
+
+pytest_plugins = ["tests.support.browser_fixtures", "tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 

@@ -16,11 +16,13 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
-import pg_cluster
 import pytest
-from e2e_support import Launcher, RunningServer, require_postgres
 
-pytest_plugins = ["e2e_fixtures"]
+from tests.support import pg_cluster
+from tests.support.e2e_support import Launcher, RunningServer
+from tests.support.fresh_databases import require_postgres
+
+pytest_plugins = ["tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 WORKERS = 2

@@ -32,11 +32,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path, PurePosixPath
 
 import pytest
-from e2e_support import Launcher, free_port
 
 from app import schema
+from tests.support.e2e_support import Launcher, free_port
 
-pytest_plugins = ["e2e_fixtures"]
+pytest_plugins = ["tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]

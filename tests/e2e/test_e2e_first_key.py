@@ -5,9 +5,16 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from e2e_support import ADMIN_KEY, ANNOUNCEMENT, FreshDatabase, Launcher, RunningServer
 
-pytest_plugins = ["e2e_fixtures"]
+from tests.support.e2e_support import (
+    ADMIN_KEY,
+    ANNOUNCEMENT,
+    FreshDatabase,
+    Launcher,
+    RunningServer,
+)
+
+pytest_plugins = ["tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import TOUCHPOINT, Command, Launcher, RunningServer
 
-pytest_plugins = ["e2e_fixtures"]
+from tests.support.e2e_support import TOUCHPOINT, Command, Launcher, RunningServer
+
+pytest_plugins = ["tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 # What nginx sends with the recipe's proxy_set_header lines, for a customer at 203.0.113.7.

@@ -18,9 +18,16 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from e2e_support import WORKER_REPLACED, FreshDatabase, Launcher, export_rows, unique_slug
 
-pytest_plugins = ["e2e_fixtures"]
+from tests.support.e2e_support import (
+    WORKER_REPLACED,
+    FreshDatabase,
+    Launcher,
+    export_rows,
+    unique_slug,
+)
+
+pytest_plugins = ["tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 # Two busy processes per core, each in a session of its own like another service's:

@@ -12,9 +12,10 @@ from collections import Counter
 
 import httpx
 import pytest
-from e2e_support import FreshDatabase, Launcher, export_rows, unique_slug
 
-pytest_plugins = ["e2e_fixtures"]
+from tests.support.e2e_support import FreshDatabase, Launcher, export_rows, unique_slug
+
+pytest_plugins = ["tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 CONNECTIONS = 20

@@ -21,11 +21,11 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from e2e_support import FreshDatabase, Launcher
 
 from app import schema
+from tests.support.e2e_support import FreshDatabase, Launcher
 
-pytest_plugins = ["e2e_fixtures"]
+pytest_plugins = ["tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 REPO = Path(__file__).resolve().parents[2]

@@ -14,9 +14,16 @@ from typing import Any
 
 import httpx
 import pytest
-from e2e_support import ANNOUNCEMENT, RunningServer, export_rows, overall_score, unique_slug
 
-pytest_plugins = ["e2e_fixtures"]
+from tests.support.e2e_support import (
+    ANNOUNCEMENT,
+    RunningServer,
+    export_rows,
+    overall_score,
+    unique_slug,
+)
+
+pytest_plugins = ["tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 CONNECTIONS = 30

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import Service
-from problem_asserts import assert_problem
 
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 SHOP = "https://shop.example"
 WELL_FORMED_UNKNOWN = "tp_sk_0123456789abcdef" + "A" * 40

@@ -14,14 +14,14 @@ from typing import Any
 import fastapi.routing
 import httpx
 import pytest
-from conftest import Service
-from problem_asserts import assert_problem
 from starlette.routing import BaseRoute
 
 from app.config import Settings
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 from app.main import create_app
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 PUBLIC = None
 # (method, path) → the one scope that lets a secret key in; PUBLIC for no key at all.

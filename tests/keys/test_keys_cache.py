@@ -6,11 +6,11 @@ import asyncio
 from typing import Any
 
 import pytest
-from conftest import Service
 
 from app.keys import repository
 from app.keys import service as keys_service
 from app.keys.scopes import Scope
+from tests.support.service import Service
 
 
 async def test_concurrent_requests_on_an_expired_entry_share_one_read(

@@ -12,10 +12,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
-from problem_asserts import assert_problem
 
 from app.keys.scopes import Scope
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 SHOP = "https://shop.example"
 

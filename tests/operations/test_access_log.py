@@ -7,7 +7,6 @@ import re
 from collections.abc import AsyncIterator
 
 import pytest
-from conftest import Service
 from fastapi import FastAPI
 from starlette.types import Message
 
@@ -17,6 +16,7 @@ from app.keys import service as keys_service
 from app.keys.schemas import KeyCreate
 from app.keys.scopes import Scope
 from app.main import create_app
+from tests.support.service import Service
 
 RESPONDENT = "cust-8812-private"
 LINE = re.compile(r"^(?P<method>[A-Z]+) (?P<route>.+?) (?P<status>\d{3}) \d+\.\dms$")

@@ -7,17 +7,17 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
-import pg_cluster
 import pytest
-from conftest import Service
 from fastapi import FastAPI
-from fresh_databases import BACKENDS, fresh_database
-from problem_asserts import assert_problem
 
 from app import schema
 from app.config import Settings
 from app.db import Database
 from app.main import create_app
+from tests.support import pg_cluster
+from tests.support.fresh_databases import BACKENDS, fresh_database
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 
 @pytest.fixture(params=BACKENDS)

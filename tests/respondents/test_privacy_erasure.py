@@ -7,10 +7,13 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-from conftest import Service
-from privacy_support import (
+from pydantic import SecretStr
+
+from app.config import Settings
+from app.keys.scopes import Scope
+from app.keys.tokens import KeyKind
+from tests.support.privacy_support import (
     another_app,
-    assert_problem,
     changes_nothing,
     counted_total,
     hours_ago,
@@ -18,11 +21,8 @@ from privacy_support import (
     stored_rows,
     z,
 )
-from pydantic import SecretStr
-
-from app.config import Settings
-from app.keys.scopes import Scope
-from app.keys.tokens import KeyKind
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 SECRET_COMMENT = "call me on 555-0100, I am Alice"
 

@@ -7,12 +7,12 @@ import hmac
 import re
 
 import httpx
-from conftest import Service
-from privacy_support import another_app, nps, stored_rows
 from pydantic import SecretStr
 
 from app.config import Settings
 from app.keys.scopes import Scope
+from tests.support.privacy_support import another_app, nps, stored_rows
+from tests.support.service import Service
 
 CLEAR_ID = "cust-8812@example.com"
 HEX_64 = re.compile(r"^[0-9a-f]{64}$")

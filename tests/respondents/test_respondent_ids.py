@@ -16,12 +16,18 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
-from conftest import Service
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
-from privacy_support import assert_problem, changes_nothing, empty_tables, nps, stored_rows
 
 from app.respondents.ids import erasable
+from tests.support.privacy_support import (
+    changes_nothing,
+    empty_tables,
+    nps,
+    stored_rows,
+)
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 if TYPE_CHECKING:
     from hypothesis.internal.charmap import CategoryName

@@ -14,8 +14,6 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Service
-from ingest_support import another_app, assert_problem, nps
 from pydantic import SecretStr
 
 from app.config import Settings
@@ -26,6 +24,9 @@ from app.responses import export_cursors
 from app.responses.errors import InvalidCursor
 from app.responses.export_cursors import CursorSigner
 from app.responses.filters import ResponseFilter
+from tests.support.ingest_support import another_app, nps
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 FORMATS = ("json", "csv", "ndjson")

@@ -10,11 +10,12 @@ from typing import Any
 
 import httpx
 import orjson
-from conftest import Service
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from ingest_support import (
-    assert_problem,
+
+from app.keys.scopes import Scope
+from app.responses.filters import ResponseFilter
+from tests.support.ingest_support import (
     assert_response_shape,
     empty_tables,
     hours_ago,
@@ -24,9 +25,8 @@ from ingest_support import (
     set_times,
     z,
 )
-
-from app.keys.scopes import Scope
-from app.responses.filters import ResponseFilter
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 Params = list[tuple[str, str | int | float | bool | None]]
 MAX_PAGES = 200  # a walk that repeats itself must fail, not hang

@@ -9,8 +9,10 @@ from typing import Any
 
 import httpx
 import orjson
-from conftest import Service
-from ingest_support import assert_problem, hours_ago, nps, z
+
+from tests.support.ingest_support import hours_ago, nps, z
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 CSV_HEADER = [
     "id",

@@ -5,16 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conftest import Service
-from ingest_support import (
+
+from tests.support.ingest_support import (
     ANY_TEXT,
-    assert_problem,
     changes_nothing,
     counted_total,
     nps,
     stored_count,
     stored_rows,
 )
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 
 async def post_batch(

@@ -7,9 +7,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
-from ingest_support import (
-    assert_problem,
+
+from app.keys.scopes import Scope
+from app.keys.tokens import KeyKind
+from tests.support.ingest_support import (
     assert_response_shape,
     changes_nothing,
     hours_ago,
@@ -20,9 +21,8 @@ from ingest_support import (
     table_contents,
     z,
 )
-
-from app.keys.scopes import Scope
-from app.keys.tokens import KeyKind
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 
 @pytest.fixture

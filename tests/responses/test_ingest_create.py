@@ -13,9 +13,9 @@ from typing import Any
 import httpx
 import orjson
 import pytest
-from conftest import Service
-from ingest_support import (
-    assert_problem,
+
+from app.keys.scopes import Scope
+from tests.support.ingest_support import (
     assert_response_shape,
     changes_nothing,
     counted_total,
@@ -25,8 +25,8 @@ from ingest_support import (
     stored_count,
     z,
 )
-
-from app.keys.scopes import Scope
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 MAX_BODY = 256 * 1024
 

@@ -6,12 +6,13 @@ import uuid
 
 import httpx
 import pytest
-from conftest import Service
-from ingest_support import assert_problem, changes_nothing, nps
 
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 from app.responses.followup import FollowupTokens
+from tests.support.ingest_support import changes_nothing, nps
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 SHOP = "https://shop.example"
 

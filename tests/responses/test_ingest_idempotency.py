@@ -12,10 +12,10 @@ from collections import Counter
 from typing import Any
 
 import httpx
-from conftest import Service
-from ingest_support import (
+
+from app.keys.scopes import Scope
+from tests.support.ingest_support import (
     another_app,
-    assert_problem,
     changes_nothing,
     counted_total,
     hours_ago,
@@ -24,8 +24,8 @@ from ingest_support import (
     stored_count,
     z,
 )
-
-from app.keys.scopes import Scope
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 ANSWER = nps(9, comment="Fast checkout", touchpoint="checkout", channel="pos")
 

@@ -17,22 +17,22 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
-from ingest_support import (
-    another_app,
-    assert_problem,
-    changes_nothing,
-    counted_total,
-    nps,
-    stored_count,
-    stored_rows,
-)
 from sqlalchemy import event
 from uuid_utils.compat import uuid7
 
 from app.keys.scopes import Scope
 from app.responses import writer
 from app.responses.records import NewResponse, StoredResponse
+from tests.support.ingest_support import (
+    another_app,
+    changes_nothing,
+    counted_total,
+    nps,
+    stored_count,
+    stored_rows,
+)
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 SHOP = "https://shop.example"
 RECEIPT = "pos-7:receipt-907955"

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from conftest import Service
-from ingest_support import assert_problem, changes_nothing, nps, stored_rows
 
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
+from tests.support.ingest_support import changes_nothing, nps, stored_rows
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 SHOP = "https://shop.example"
 

@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pg_cluster
 import pytest
-from fresh_databases import BACKENDS, fresh_database
 from sqlalchemy import text
 
 from app import schema
@@ -25,6 +23,8 @@ from app.keys import service as keys_service
 from app.keys.schemas import KeyCreate
 from app.keys.scopes import Scope
 from app.main import create_app
+from tests.support import pg_cluster
+from tests.support.fresh_databases import BACKENDS, fresh_database
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from conftest import Service
-from ingest_support import assert_problem, changes_nothing, nps
+
+from tests.support.ingest_support import changes_nothing, nps
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 
 @pytest.mark.parametrize(

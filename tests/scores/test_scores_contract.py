@@ -7,36 +7,18 @@ from typing import Any
 
 import httpx
 import pytest
-import scores_oracle as oracle
-from conftest import Service
-from scores_support import parse, stamp
 
 from app import openapi_spec
 from app.keys.scopes import Scope
+from tests.support import scores_oracle as oracle
+from tests.support.problems import assert_problem
+from tests.support.scores_support import parse, stamp
+from tests.support.service import Service
 
-PROBLEM = "application/problem+json"
 SINCE = datetime(2026, 10, 20, 8, tzinfo=UTC)
 UNTIL = datetime(2026, 10, 21, 8, tzinfo=UTC)
 RANGE = {"since": stamp(SINCE), "until": stamp(UNTIL)}
 ENDPOINTS = ("/v1/scores", "/v1/scores/series")
-
-
-def assert_problem(response: httpx.Response, status: int, field: str | None = None) -> None:
-    """A problem+json of the catalogue; for a 422, naming the field to fix."""
-    slug, title = {
-        401: ("unauthenticated", "A valid API key is required"),
-        403: ("forbidden", "This key may not do that"),
-        422: ("validation-failed", "The request is not valid"),
-    }[status]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == PROBLEM
-    body = response.json()
-    assert body["type"] == f"/problems/{slug}"
-    assert body["title"] == title
-    assert body["status"] == status
-    assert isinstance(body["detail"], str)
-    if field is not None:
-        assert field in [error["field"] for error in body["errors"]], body
 
 
 async def post_answers(api: httpx.AsyncClient, answers: list[dict[str, Any]]) -> None:
@@ -177,7 +159,7 @@ async def test_a_score_request_that_cannot_be_answered_is_a_422(
     api: httpx.AsyncClient, params: dict[str, str], field: str
 ) -> None:
     response = await api.get("/v1/scores", params={"metric": "nps", **params})
-    assert_problem(response, 422, field)
+    assert_problem(response, "validation-failed", naming=field)
 
 
 @pytest.mark.parametrize(
@@ -205,25 +187,25 @@ async def test_a_series_request_that_cannot_be_answered_is_a_422(
     api: httpx.AsyncClient, params: dict[str, str], field: str
 ) -> None:
     response = await api.get("/v1/scores/series", params={"metric": "nps", **params})
-    assert_problem(response, 422, field)
+    assert_problem(response, "validation-failed", naming=field)
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 async def test_the_metric_is_required(api: httpx.AsyncClient, path: str) -> None:
-    assert_problem(await api.get(path), 422, "metric")
+    assert_problem(await api.get(path), "validation-failed", naming="metric")
 
 
 @pytest.mark.parametrize("path", ENDPOINTS)
 async def test_scores_need_the_scores_read_scope(service: Service, path: str) -> None:
     anonymous = await service.client.get(path, params={"metric": "nps"})
-    assert_problem(anonymous, 401)
+    assert_problem(anonymous, "unauthenticated")
     assert anonymous.headers["www-authenticate"].startswith("Bearer")
     unknown = await service.client.get(
         path, params={"metric": "nps"}, headers={"Authorization": "Bearer tp_sk_nonsense"}
     )
-    assert_problem(unknown, 401)
+    assert_problem(unknown, "unauthenticated")
     async with await service.client_with(Scope.RESPONSES_READ, Scope.RESPONSES_WRITE) as other:
-        assert_problem(await other.get(path, params={"metric": "nps"}), 403)
+        assert_problem(await other.get(path, params={"metric": "nps"}), "forbidden")
     async with await service.client_with(Scope.SCORES_READ) as reader:
         assert (await reader.get(path, params={"metric": "nps"})).status_code == 200
 

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import scores_oracle as oracle
-from conftest import Service
 from hypothesis import given
 from hypothesis import strategies as st
-from scores_support import (
+
+from tests.support import scores_oracle as oracle
+from tests.support.scores_support import (
     ANCHORS,
     DIMENSIONS,
     EXAMPLES,
@@ -31,6 +31,7 @@ from scores_support import (
     stamp,
     utc_text,
 )
+from tests.support.service import Service
 
 WINDOWS = st.one_of(
     st.sampled_from(["1h", "2h", "6h", "12h", "1d", "2d", "3d", "1w", "4d"]),

@@ -15,13 +15,13 @@ from typing import cast
 
 import httpx
 import pytest
-from conftest import Service
-from scores_support import stamp
 from sqlalchemy import Table, delete, text, update
 
 from app.db import Database
 from app.responses.models import SurveyResponse
 from app.scores.models import DimensionCounts, HourlyCounts
+from tests.support.scores_support import stamp
+from tests.support.service import Service
 
 HOURLY = cast(Table, HourlyCounts.__table__)
 BY_DIMENSION = cast(Table, DimensionCounts.__table__)

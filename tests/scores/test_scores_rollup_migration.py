@@ -6,14 +6,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pg_cluster
 import pytest
-from fresh_databases import BACKENDS, fresh_database
 from sqlalchemy import text
 
 from app import schema
 from app.config import Settings
 from app.db import Database
+from tests.support import pg_cluster
+from tests.support.fresh_databases import BACKENDS, fresh_database
 
 HOUR = datetime(2026, 11, 20, 14, tzinfo=UTC)
 COMBINATIONS = [  # metric, survey, touchpoint, channel, location, c9, c10

@@ -8,11 +8,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-import scores_oracle as oracle
-from conftest import Service
 from hypothesis import given
 from hypothesis import strategies as st
-from scores_support import (
+
+from tests.support import scores_oracle as oracle
+from tests.support.scores_support import (
     ANCHORS,
     DIMENSIONS,
     EXAMPLES,
@@ -32,6 +32,7 @@ from scores_support import (
     stamp,
     utc_text,
 )
+from tests.support.service import Service
 
 ZONES = ("UTC", "Europe/Warsaw", "Asia/Kolkata", "America/St_Johns")
 # The longest range per interval: a few hundred points at most.

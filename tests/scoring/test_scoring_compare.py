@@ -14,9 +14,9 @@ from app.scoring import (
     Metric,
     compare,
     counts_from_scores,
-    exact_score,
     wald_variance,
 )
+from tests.support.scoring import exact_score
 
 
 def counts_for(metric: Metric) -> st.SearchStrategy[tuple[int, ...]]:

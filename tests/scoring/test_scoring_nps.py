@@ -13,10 +13,10 @@ from app.scoring import (
     Metric,
     NpsSummary,
     counts_from_scores,
-    exact_score,
     nps_interval,
     summarize,
 )
+from tests.support.scoring import exact_score
 
 Z = Fraction("1.959964")
 nps_counts = st.lists(st.integers(0, 40), min_size=11, max_size=11).map(tuple)

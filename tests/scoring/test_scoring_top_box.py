@@ -15,11 +15,11 @@ from app.scoring import (
     NpsSummary,
     TopBoxSummary,
     counts_from_scores,
-    exact_score,
     summarize,
     top_box_summary,
     wilson_interval,
 )
+from tests.support.scoring import exact_score
 
 Z = Fraction("1.959964")
 

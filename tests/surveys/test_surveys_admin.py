@@ -12,11 +12,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
-from problem_asserts import assert_problem
 
 from app.surveys import service as surveys_service
 from app.surveys.schemas import SurveyWording
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 WORDING: dict[str, Any] = {
     "brand": "Acme",

@@ -7,11 +7,11 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
-from problem_asserts import assert_problem
 
 from app.scoring.metrics import Metric
 from app.surveys.wording import SUPPORTED_LOCALES, default_wording
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 WORDING_FIELDS = {
     "survey",

@@ -13,14 +13,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import email_support  # before the e2e imports: it puts tests/e2e on sys.path
 import httpx
 import pytest
-from browser_support import screenshot_path
-from e2e_support import RunningServer, export_rows, unique_slug
 from playwright.async_api import BrowserContext, Page, ViewportSize
 
-pytest_plugins = ["browser_fixtures", "e2e_fixtures"]
+from tests.support import email_support
+from tests.support.browser_support import screenshot_path
+from tests.support.e2e_support import RunningServer, export_rows, unique_slug
+
+pytest_plugins = ["tests.support.browser_fixtures", "tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 SCANNER_LINE = "email link opened in a burst, likely a mail scanner"

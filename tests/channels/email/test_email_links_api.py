@@ -11,13 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
-from email_support import app_client, issue
-from problem_asserts import assert_problem
 
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 from app.surveys.wording import default_wording
+from tests.support.email_support import app_client, issue
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 SCALES = {"nps": range(0, 11), "ces": range(1, 8), "csat": range(1, 6)}
 ORIGIN = "https://shop.example"

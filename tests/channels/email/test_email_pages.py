@@ -18,8 +18,15 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Service
-from email_support import (
+from sqlalchemy.exc import OperationalError
+
+from app.channels.email import service as email_service
+from app.channels.email.service import GENERATED_SECRET, server_secrets
+from app.channels.email.tokens import LinkSigner
+from app.instance.service import stored_secret
+from app.keys.scopes import Scope
+from app.responses import repository
+from tests.support.email_support import (
     FORM,
     app_client,
     assert_page,
@@ -33,15 +40,8 @@ from email_support import (
     send,
     with_secrets,
 )
-from ingest_support import changes_nothing, counted_total, set_times, stored_rows
-from sqlalchemy.exc import OperationalError
-
-from app.channels.email import service as email_service
-from app.channels.email.service import GENERATED_SECRET, server_secrets
-from app.channels.email.tokens import LinkSigner
-from app.instance.service import stored_secret
-from app.keys.scopes import Scope
-from app.responses import repository
+from tests.support.ingest_support import changes_nothing, counted_total, set_times, stored_rows
+from tests.support.service import Service
 
 LINK = {
     "metric": "nps",

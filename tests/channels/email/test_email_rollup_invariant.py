@@ -13,15 +13,15 @@ from collections import Counter
 from dataclasses import dataclass
 
 import httpx
-from conftest import Service
-from email_support import app_client, issue, send  # first: puts tests/scores on sys.path
 from hypothesis import given
 from hypothesis import strategies as st
-from scores_oracle import SCALES
-from scores_support import EXAMPLES, clear, export
-from test_scores_rollup_invariant import per_dimension, per_dimension_recount, recount, rollup
 
 from app.keys.scopes import Scope
+from tests.support.email_support import app_client, issue, send
+from tests.support.rollups import per_dimension, per_dimension_recount, recount, rollup
+from tests.support.scores_oracle import SCALES
+from tests.support.scores_support import EXAMPLES, clear, export
+from tests.support.service import Service
 
 # What each token is for: metric, respondent, touchpoint.
 TOKENS = (

@@ -11,7 +11,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from email_support import BASE64_DIGITS, flipped
 from itsdangerous import URLSafeSerializer
 
 from app.channels.email.scanner import BurstWatch
@@ -24,6 +23,7 @@ from app.channels.email.tokens import (
 )
 from app.respondents.hashing import RespondentHasher
 from app.responses.followup import FollowupTokens
+from tests.support.email_support import BASE64_DIGITS, flipped
 
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 RESPONDENT = "cust-8812@example.com"

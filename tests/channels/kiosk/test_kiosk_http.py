@@ -12,8 +12,6 @@ from urllib.parse import urljoin
 
 import httpx
 import pytest
-from conftest import Service
-from problem_asserts import assert_problem
 from sqlalchemy.exc import OperationalError
 
 from app.channels.kiosk import service as kiosk_service
@@ -22,6 +20,8 @@ from app.channels.kiosk.pages import UNAVAILABLE_RETRY_SECONDS
 from app.channels.kiosk.texts import TEXTS
 from app.keys.tokens import KeyKind
 from app.surveys.service import wording_for
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 BUDGET_BYTES = 30 * 1024
 

@@ -16,7 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from kiosk_support import (
+from playwright.async_api import Browser, BrowserContext, Request, Route, expect
+
+from app.channels.kiosk.texts import TEXTS
+from tests.support.kiosk_support import (
     RunningServer,
     answer,
     contrast,
@@ -29,11 +32,8 @@ from kiosk_support import (
     stored,
     unique_slug,
 )
-from playwright.async_api import Browser, BrowserContext, Request, Route, expect
 
-from app.channels.kiosk.texts import TEXTS
-
-pytest_plugins = ["browser_fixtures", "e2e_fixtures"]
+pytest_plugins = ["tests.support.browser_fixtures", "tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 TABLET_ZONE = "Europe/Tallinn"

@@ -13,8 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import screenshot_path
-from kiosk_support import (
+from playwright.async_api import Browser, BrowserContext, Request, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+from app.channels.kiosk.texts import TEXTS
+from tests.support.browser_support import screenshot_path
+from tests.support.kiosk_support import (
     COMMENT_READY,
     QUESTION_READY,
     RunningServer,
@@ -26,12 +30,8 @@ from kiosk_support import (
     stored,
     unique_slug,
 )
-from playwright.async_api import Browser, BrowserContext, Request, expect
-from playwright.async_api import TimeoutError as PlaywrightTimeout
 
-from app.channels.kiosk.texts import TEXTS
-
-pytest_plugins = ["browser_fixtures", "e2e_fixtures"]
+pytest_plugins = ["tests.support.browser_fixtures", "tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 Tablet = Callable[..., Awaitable[BrowserContext]]

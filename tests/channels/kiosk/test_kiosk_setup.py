@@ -9,11 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import Service
-from problem_asserts import assert_problem
 
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 SETUP = "/v1/kiosk/setup"
 

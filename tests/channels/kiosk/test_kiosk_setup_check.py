@@ -11,7 +11,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from kiosk_support import (
+from playwright.async_api import Browser, BrowserContext, Page, Request, Route, expect
+
+from app.channels.kiosk.texts import TEXTS
+from tests.support.kiosk_support import (
     COMMENT_READY,
     RunningServer,
     answer,
@@ -23,11 +26,8 @@ from kiosk_support import (
     stored,
     unique_slug,
 )
-from playwright.async_api import Browser, BrowserContext, Page, Request, Route, expect
 
-from app.channels.kiosk.texts import TEXTS
-
-pytest_plugins = ["browser_fixtures", "e2e_fixtures"]
+pytest_plugins = ["tests.support.browser_fixtures", "tests.support.e2e_fixtures"]
 pytestmark = pytest.mark.e2e
 
 FAST = {"reset": "0.3", "guard": "0.2"}

@@ -7,10 +7,12 @@ The page comes from the shop's origin, the script and the API from Touchpoint's 
 from __future__ import annotations
 
 import pytest
-import widget_support
-from e2e_support import unique_slug
 from playwright.async_api import BrowserContext, Page, Request, Route
-from widget_support import (
+
+from app.surveys.wording import default_wording
+from tests.support import widget_support
+from tests.support.e2e_support import unique_slug
+from tests.support.widget_support import (
     STUB,
     WIDGET,
     Shop,
@@ -22,9 +24,11 @@ from widget_support import (
     widget_loaded,
 )
 
-from app.surveys.wording import default_wording
-
-pytest_plugins = ["browser_fixtures", "e2e_fixtures", "widget_fixtures"]
+pytest_plugins = [
+    "tests.support.browser_fixtures",
+    "tests.support.e2e_fixtures",
+    "tests.support.widget_fixtures",
+]
 pytestmark = pytest.mark.e2e
 
 assert widget_support  # imported first: it makes e2e_support importable

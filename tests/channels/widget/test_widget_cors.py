@@ -12,8 +12,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from conftest import Service
-from problem_asserts import PROBLEM_CONTENT_TYPE
 from sqlalchemy import text
 
 from app.channels.widget.origins import PublishableOrigins
@@ -23,6 +21,8 @@ from app.keys import service as keys_service
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind, parse_key
 from app.main import create_app
+from tests.support.problems import PROBLEM_CONTENT_TYPE
+from tests.support.service import Service
 
 SHOP = "https://shop.example"
 SHOP_DEV = "http://localhost:8080"

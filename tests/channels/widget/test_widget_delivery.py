@@ -10,11 +10,12 @@ from __future__ import annotations
 import time
 
 import pytest
-import widget_support
-from browser_support import static_site
-from e2e_support import unique_slug
 from playwright.async_api import BrowserContext, Page, Request, Route
-from widget_support import (
+
+from tests.support import widget_support
+from tests.support.browser_support import static_site
+from tests.support.e2e_support import unique_slug
+from tests.support.widget_support import (
     WIDGET,
     Shop,
     eventually,
@@ -24,7 +25,11 @@ from widget_support import (
     widget_loaded,
 )
 
-pytest_plugins = ["browser_fixtures", "e2e_fixtures", "widget_fixtures"]
+pytest_plugins = [
+    "tests.support.browser_fixtures",
+    "tests.support.e2e_fixtures",
+    "tests.support.widget_fixtures",
+]
 pytestmark = pytest.mark.e2e
 
 assert widget_support  # imported first: it makes e2e_support importable

@@ -11,13 +11,13 @@ import logging
 import uuid
 
 import pytest
-from conftest import Service
-from problem_asserts import assert_problem
 from sqlalchemy import text
 
 from app.db import Database
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind, parse_key
+from tests.support.problems import assert_problem
+from tests.support.service import Service
 
 SHOP = "https://shop.example"
 ANSWER = {"metric": "nps", "score": 10, "survey": "site-nps", "touchpoint": "checkout"}

@@ -8,15 +8,19 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-import widget_support
-from browser_support import screenshot_path
-from e2e_support import unique_slug
 from playwright.async_api import BrowserContext, Page
-from widget_support import WIDGET, Shop, eventually, shop_page, stored, widget_loaded
 
 from app.surveys.wording import default_wording
+from tests.support import widget_support
+from tests.support.browser_support import screenshot_path
+from tests.support.e2e_support import unique_slug
+from tests.support.widget_support import WIDGET, Shop, eventually, shop_page, stored, widget_loaded
 
-pytest_plugins = ["browser_fixtures", "e2e_fixtures", "widget_fixtures"]
+pytest_plugins = [
+    "tests.support.browser_fixtures",
+    "tests.support.e2e_fixtures",
+    "tests.support.widget_fixtures",
+]
 pytestmark = pytest.mark.e2e
 
 assert widget_support  # imported first: it makes e2e_support importable

@@ -10,8 +10,6 @@ from collections.abc import Callable
 
 import httpx
 import pytest
-from conftest import Service
-from problem_asserts import PROBLEM_CONTENT_TYPE
 from sqlalchemy import text
 
 from app.config import Settings
@@ -19,6 +17,8 @@ from app.db import Database
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 from app.main import create_app
+from tests.support.problems import PROBLEM_CONTENT_TYPE
+from tests.support.service import Service
 
 SHOP = "https://shop.example"
 ANSWER = {"metric": "nps", "score": 9}

@@ -1,29 +1,20 @@
-"""What the widget's browser tests share: a real server, a shop's page, and probes.
-
-tests/ has no packages, so pytest puts each test folder on sys.path as it collects it;
-this puts tests/e2e there too, for `e2e_support` and the `e2e_fixtures` plugin.
-"""
+"""What the widget's browser tests share: a real server, a shop's page, and probes."""
 
 from __future__ import annotations
 
 import asyncio
 import html
 import itertools
-import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-_E2E_TESTS = str(Path(__file__).resolve().parents[2] / "e2e")
-if _E2E_TESTS not in sys.path:
-    sys.path.append(_E2E_TESTS)
+import httpx
+from playwright.async_api import Page
 
-import httpx  # noqa: E402
-from browser_support import StaticSite  # noqa: E402
-from e2e_support import TOUCHPOINT, RunningServer, export_rows  # noqa: E402
-from playwright.async_api import Page  # noqa: E402
+from tests.support.browser_support import StaticSite
+from tests.support.e2e_support import TOUCHPOINT, RunningServer, export_rows
 
 # The browser tests answer many times a minute from 127.0.0.1: the limits are tested
 # over httpx (test_widget_rate_limits.py), not here. Origins are re-read on every request,

@@ -1,8 +1,8 @@
 """The browser fixtures; a test module takes them in with
 
-    pytest_plugins = ["browser_fixtures"]
+    pytest_plugins = ["tests.support.browser_fixtures"]
 
-(a plugin module, not a conftest.py, for the reason tests/e2e/e2e_fixtures.py gives).
+(a plugin module, not a conftest.py, for the reason tests/support/e2e_fixtures.py gives).
 Each test gets a fresh browser context, so storage, service workers and offline state
 never leak from one test into the next.
 """
@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
-from browser_support import CHROMIUM_ARGS, chromium_path
 from playwright.async_api import Browser, BrowserContext, async_playwright
+
+from tests.support.browser_support import CHROMIUM_ARGS, chromium_path
 
 
 @pytest.fixture(scope="session")

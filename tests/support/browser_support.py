@@ -17,8 +17,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import pg_cluster
 import pytest
+
+from tests.support import pg_cluster
 
 CHROMIUM_ARGS = (
     "--headless",
@@ -90,7 +91,7 @@ def screenshot_path(name: str, tmp_path: Path) -> Path:
     TOUCHPOINT_UPDATE_SCREENSHOTS=1, else the test's temporary folder, so an ordinary
     run still renders it but leaves the repository untouched."""
     if os.environ.get("TOUCHPOINT_UPDATE_SCREENSHOTS") == "1":
-        folder = Path(__file__).resolve().parent.parent / "docs" / "img"
+        folder = Path(__file__).resolve().parents[2] / "docs" / "img"
         folder.mkdir(parents=True, exist_ok=True)
         return folder / name
     return tmp_path / name

@@ -1,18 +1,11 @@
-"""What the email-link tests share: issuing links, reading pages, posting the Send form.
-
-tests/ has no packages, so pytest puts each test folder on sys.path as it collects it;
-this makes the responses, scores and e2e helper folders importable when this folder runs
-on its own (as tests/respondents/privacy_support.py does for the responses helpers).
-"""
+"""What the email-link tests share: issuing links, reading pages, posting the Send form."""
 
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -21,11 +14,6 @@ from pydantic import SecretStr
 
 from app.config import Settings
 from app.main import create_app
-
-_TESTS = Path(__file__).resolve().parent.parent.parent
-for _folder in ("responses", "scores", "e2e"):
-    if str(_TESTS / _folder) not in sys.path:
-        sys.path.append(str(_TESTS / _folder))
 
 BASE64_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -1,8 +1,10 @@
 """Fixtures of the widget's browser tests; a test module takes them in with
 
-    pytest_plugins = ["browser_fixtures", "e2e_fixtures", "widget_fixtures"]
-
-after `import widget_support` (which makes the e2e helpers importable).
+pytest_plugins = [
+    "tests.support.browser_fixtures",
+    "tests.support.e2e_fixtures",
+    "tests.support.widget_fixtures",
+]
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from browser_support import static_site
-from e2e_support import FreshDatabase, Launcher, RunningServer
-from widget_support import Shop, make_publishable_key, serve_quietly
+
+from tests.support.browser_support import static_site
+from tests.support.e2e_support import FreshDatabase, Launcher, RunningServer
+from tests.support.widget_support import Shop, make_publishable_key, serve_quietly
 
 
 @pytest.fixture(scope="module")

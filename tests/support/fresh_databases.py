@@ -17,10 +17,24 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pg_cluster
 import pytest
 
+from app import schema
+from app.config import Settings
+from app.db import Database
+from tests.support import pg_cluster
+
 BACKENDS = ("sqlite", "postgresql")
+
+
+def require_postgres(cluster: pg_cluster.ThrowawayCluster | str) -> pg_cluster.ThrowawayCluster:
+    """The cluster, or a skip with the reason; under CI=true a failure instead."""
+    if isinstance(cluster, str):
+        message = f"PostgreSQL half of the suite cannot run: {cluster}"
+        if pg_cluster.in_ci():
+            pytest.fail(message + " (CI=true: this is a failure, not a skip)")
+        pytest.skip(message)
+    return cluster
 
 
 @contextmanager
@@ -30,14 +44,19 @@ def fresh_database(
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / f'fresh-{uuid.uuid4().hex[:8]}.db'}"
         return
-    if isinstance(postgres, str):
-        message = f"PostgreSQL half of the suite cannot run: {postgres}"
-        if pg_cluster.in_ci():
-            pytest.fail(message + " (CI=true: this is a failure, not a skip)")
-        pytest.skip(message)
+    cluster = require_postgres(postgres)
     name = f"fresh_{uuid.uuid4().hex[:12]}"
-    url = postgres.create_database(name)
+    url = cluster.create_database(name)
     try:
         yield url
     finally:
-        postgres.drop_database(name)
+        cluster.drop_database(name)
+
+
+async def migrate(url: str) -> None:
+    """Bring the database at ``url`` to the head revision with Alembic (never create_all)."""
+    db = Database.connect(Settings(database_url=url), pool_size=1)
+    try:
+        await schema.upgrade(db)
+    finally:
+        await db.dispose()

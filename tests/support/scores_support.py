@@ -12,10 +12,10 @@ import httpx
 import orjson
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from scores_oracle import SCALES, Answer
 from sqlalchemy import text
 
 from app.db import Database
+from tests.support.scores_oracle import SCALES, Answer
 
 # Each example loads a few hundred answers through the API and asks a few questions, on
 # each backend. SCORES_EXAMPLES=500 runs a longer search.

@@ -31,11 +31,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pg_cluster
 import psutil
-import pytest
 
-BACKENDS = ("sqlite", "postgresql")
 TOUCHPOINT = Path(sys.executable).with_name("touchpoint")
 ADMIN_KEY = re.compile(r"tp_sk_[0-9a-f]{16}[A-Za-z0-9]{40}")
 ANNOUNCEMENT = "Touchpoint made its first admin key"
@@ -61,16 +58,6 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
-
-
-def require_postgres(cluster: pg_cluster.ThrowawayCluster | str) -> pg_cluster.ThrowawayCluster:
-    """The same rule as tests/conftest.py: skip without PostgreSQL, but fail under CI."""
-    if isinstance(cluster, str):
-        message = f"PostgreSQL half of the suite cannot run: {cluster}"
-        if pg_cluster.in_ci():
-            pytest.fail(message + " (CI=true: this is a failure, not a skip)")
-        pytest.skip(message)
-    return cluster
 
 
 class ServerFailed(AssertionError):

@@ -1,23 +1,14 @@
-"""What the kiosk's browser tests share: a kiosk key, the kiosk's address, and probes.
-
-tests/ has no packages, so pytest puts each test folder on sys.path as it collects it;
-this puts tests/e2e there too, for `e2e_support` and the `e2e_fixtures` plugin.
-"""
+"""What the kiosk's browser tests share: a kiosk key, the kiosk's address, and probes."""
 
 from __future__ import annotations
 
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-_E2E_TESTS = str(Path(__file__).resolve().parents[2] / "e2e")
-if _E2E_TESTS not in sys.path:
-    sys.path.append(_E2E_TESTS)
+from playwright.async_api import Page, expect
 
-from e2e_support import RunningServer, unique_slug  # noqa: E402
-from playwright.async_api import Page, expect  # noqa: E402
+from tests.support.e2e_support import RunningServer, unique_slug
 
 __all__ = ["RunningServer", "unique_slug"]
 

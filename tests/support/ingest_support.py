@@ -1,15 +1,13 @@
 """What the responses and respondents tests share: the problem catalogue, table snapshots,
-second app instances and small builders. Imported by test modules in tests/responses and
-tests/respondents (the latter put this folder on sys.path; see privacy_support.py)."""
+second app instances and small builders."""
 
 from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from types import EllipsisType
 from typing import Any, cast
 
 import httpx
@@ -24,19 +22,6 @@ from app.scores.models import SCALE_COLUMNS, DimensionCounts, HourlyCounts
 RESPONSES = cast(Table, SurveyResponse.__table__)
 HOURLY = cast(Table, HourlyCounts.__table__)
 BY_DIMENSION = cast(Table, DimensionCounts.__table__)
-
-# The contract of every problem these endpoints answer: status and title per type.
-PROBLEMS: dict[str, tuple[int, str]] = {
-    "validation-failed": (422, "The request is not valid"),
-    "invalid-cursor": (422, "The cursor is not valid for this query"),
-    "unauthenticated": (401, "A valid API key is required"),
-    "forbidden": (403, "This key may not do that"),
-    "not-found": (404, "Not found"),
-    "response-not-found": (404, "No such response"),
-    "idempotency-key-reused": (409, "This idempotency key was used with a different payload"),
-    "payload-too-large": (413, "The request body is too large"),
-    "followup-token-rejected": (403, "The follow-up token is not valid for this response"),
-}
 
 # Every field of a stored response as the API returns it, and nothing else.
 RESPONSE_FIELDS = {
@@ -72,39 +57,6 @@ class _AnyText:
 
 
 ANY_TEXT: Any = _AnyText()
-
-
-def assert_problem(
-    response: httpx.Response, slug: str, *, fields: Sequence[str] | EllipsisType | None = None
-) -> dict[str, Any]:
-    """The answer is the problem ``slug`` in full.
-
-    ``fields``: exactly these are named in ``errors``, in order; ``...``: some are; None:
-    the problem has no ``errors``.
-    """
-    status, title = PROBLEMS[slug]
-    assert response.status_code == status, response.text
-    assert response.headers["content-type"] == "application/problem+json", response.headers
-    body: dict[str, Any] = response.json()
-    assert body["type"] == f"/problems/{slug}", body
-    assert body["title"] == title, body
-    assert body["status"] == status, body
-    assert isinstance(body["detail"], str), body
-    assert body["detail"], body
-    assert set(body) <= {"type", "title", "status", "detail", "errors"}, body
-    if status == 401:
-        assert response.headers["www-authenticate"] == 'Bearer realm="touchpoint"'
-    if fields is None:
-        assert "errors" not in body, body
-    else:
-        assert body["errors"], body
-        if fields is not ...:
-            assert [error["field"] for error in body["errors"]] == list(fields), body
-        for error in body["errors"]:
-            assert set(error) == {"field", "message"}, body
-            assert isinstance(error["message"], str), body
-            assert error["message"], body
-    return body
 
 
 def assert_response_shape(body: Mapping[str, Any]) -> None:

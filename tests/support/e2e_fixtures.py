@@ -1,11 +1,11 @@
 """The fixtures of the end-to-end tests; a test module takes them in with
 
-    pytest_plugins = ["e2e_fixtures"]
+    pytest_plugins = ["tests.support.e2e_fixtures"]
 
-This is not a conftest.py because `mypy tests` names a file's module after its basename
-(there is no __init__.py in tests/), so a second conftest.py is a duplicate module to
-tests/conftest.py. Test modules import helpers from e2e_support, never from here: a
-plugin module imported before pytest registers it cannot have its asserts rewritten.
+A plugin module rather than a conftest.py, so that only the modules asking for these
+fixtures (in tests/e2e and in the browser tests of tests/channels) take them in. Test
+modules import helpers from e2e_support, never from here: a plugin module imported
+before pytest registers it cannot have its asserts rewritten.
 """
 
 from __future__ import annotations
@@ -15,9 +15,11 @@ import itertools
 from collections.abc import Iterator
 from pathlib import Path
 
-import pg_cluster
 import pytest
-from e2e_support import BACKENDS, FreshDatabase, Launcher, RunningServer, require_postgres
+
+from tests.support import pg_cluster
+from tests.support.e2e_support import FreshDatabase, Launcher, RunningServer
+from tests.support.fresh_databases import BACKENDS, require_postgres
 
 _databases = itertools.count(1)
 
