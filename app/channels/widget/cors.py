@@ -17,10 +17,10 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import outages
 from app.channels.widget.errors import OriginNotAllowed
 from app.channels.widget.origins import PublishableOrigins
 from app.db import OUTAGE_CARRIERS, Database, outage_cause
-from app.operations import outages
 from app.problems import ServiceUnavailable, problem_response
 
 # What the widget calls, and with which method.
