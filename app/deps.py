@@ -14,13 +14,13 @@ from starlette.responses import Response
 
 from app.config import Settings
 from app.db import Database
+from app.dimensions.filters import ResponseFilter
 from app.fields import Slug
 from app.keys import service as keys_service
 from app.keys.scopes import Scope
 from app.keys.tokens import KeyKind
 from app.problems import Forbidden
 from app.responses.export_cursors import CursorSigner
-from app.responses.filters import ResponseFilter
 from app.responses.schemas import Channel
 from app.responses.service import Ingest
 

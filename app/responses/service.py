@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 import orjson
 from uuid_utils.compat import uuid7
 
+from app.counts import repository as counts_repository
+from app.counts.rollup import RollupKey, count_deltas, rollup_key
 from app.db import Database, WriteRace, races_are_retryable
 from app.keys.scopes import Scope
 from app.keys.service import Principal
@@ -27,8 +29,6 @@ from app.responses.schemas import (
     ResponseCreate,
 )
 from app.responses.writer import GroupCommitWriter
-from app.scores import repository as scores_repository
-from app.scores.rollup import RollupKey, count_deltas, rollup_key
 
 if TYPE_CHECKING:  # a type only: SQL is built in repository.py
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -296,7 +296,7 @@ async def _record_or_update(
     new = item.stored
     if current is None:
         await repository.insert_many(connection, [item])
-        await scores_repository.add_counts(connection, _counts_of(new, +1))
+        await counts_repository.add_counts(connection, _counts_of(new, +1))
         return Outcome("created", new)
     if (current.score, current.comment) == (new.score, new.comment):
         return Outcome("duplicate", current)
@@ -307,7 +307,7 @@ async def _record_or_update(
         deltas = _counts_of(current, -1)
         for counts in deltas.values():  # the same hour and dimensions: only the score moves
             counts[new.score] += 1
-        await scores_repository.add_counts(connection, deltas)
+        await counts_repository.add_counts(connection, deltas)
     return Outcome("updated", updated)
 
 

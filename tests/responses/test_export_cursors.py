@@ -19,13 +19,13 @@ from ingest_support import another_app, assert_problem, nps
 from pydantic import SecretStr
 
 from app.config import Settings
+from app.dimensions.filters import ResponseFilter
 from app.instance import signing
 from app.instance.service import stored_secret
 from app.keys.scopes import Scope
 from app.responses import export_cursors
 from app.responses.errors import InvalidCursor
 from app.responses.export_cursors import CursorSigner
-from app.responses.filters import ResponseFilter
 
 BASE64URL = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
 FORMATS = ("json", "csv", "ndjson")

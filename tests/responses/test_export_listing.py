@@ -25,8 +25,8 @@ from ingest_support import (
     z,
 )
 
+from app.dimensions.filters import ResponseFilter
 from app.keys.scopes import Scope
-from app.responses.filters import ResponseFilter
 
 Params = list[tuple[str, str | int | float | bool | None]]
 MAX_PAGES = 200  # a walk that repeats itself must fail, not hang

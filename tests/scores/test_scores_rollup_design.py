@@ -19,9 +19,9 @@ from conftest import Service
 from scores_support import stamp
 from sqlalchemy import Table, delete, text, update
 
+from app.counts.models import DimensionCounts, HourlyCounts
 from app.db import Database
 from app.responses.models import SurveyResponse
-from app.scores.models import DimensionCounts, HourlyCounts
 
 HOURLY = cast(Table, HourlyCounts.__table__)
 BY_DIMENSION = cast(Table, DimensionCounts.__table__)
