@@ -5,7 +5,7 @@ from app.counts import repository as counts_repository
 from app.counts.rollup import count_deltas, rollup_key
 from app.db import Database
 from app.instance.service import stored_secret
-from app.respondents.hashing import RespondentHasher
+from app.respondent_ids.hashing import RespondentHasher
 from app.responses import repository as responses_repository
 
 GENERATED_KEY_NAME = "respondent-hash-key"

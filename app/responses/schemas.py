@@ -16,7 +16,7 @@ from pydantic import (
 )
 
 from app.fields import NoNul, Slug, Timestamp
-from app.respondents.ids import erasable
+from app.respondent_ids.accepted import erasable
 from app.scoring.metrics import SCALE, Metric
 
 MAX_FUTURE = timedelta(minutes=5)
@@ -34,7 +34,7 @@ Locale = Annotated[
     StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$", max_length=35),
     Field(examples=["pl", "en-GB"]),
 ]
-# Only ids that DELETE /v1/respondents/{respondent} can name (see app/respondents/ids.py).
+# Only ids that DELETE /v1/respondents/{respondent} can name (see app/respondent_ids/accepted.py).
 RespondentId = Annotated[
     str, StringConstraints(min_length=1, max_length=255), NoNul, AfterValidator(erasable)
 ]

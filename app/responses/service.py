@@ -19,7 +19,7 @@ from app.keys.scopes import Scope
 from app.keys.service import Principal
 from app.keys.tokens import KeyKind
 from app.problems import FieldError, Unauthenticated, ValidationFailed
-from app.respondents.hashing import RespondentHasher
+from app.respondent_ids.hashing import RespondentHasher
 from app.responses import honeypot, repository
 from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
 from app.responses.followup import FollowupTokens

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 from privacy_support import assert_problem, changes_nothing, empty_tables, nps, stored_rows
 
-from app.respondents.ids import erasable
+from app.respondent_ids.accepted import erasable
 
 if TYPE_CHECKING:
     from hypothesis.internal.charmap import CategoryName

@@ -22,7 +22,7 @@ from app.channels.email.tokens import (
     TokenInvalid,
     new_nonce,
 )
-from app.respondents.hashing import RespondentHasher
+from app.respondent_ids.hashing import RespondentHasher
 from app.responses.followup import FollowupTokens
 
 NOW = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
