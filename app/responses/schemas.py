@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -15,6 +14,7 @@ from pydantic import (
     field_validator,
 )
 
+from app.dimensions.channels import Channel
 from app.fields import NoNul, Slug, Timestamp
 from app.respondent_ids.accepted import erasable
 from app.scoring.metrics import SCALE, Metric
@@ -41,14 +41,6 @@ RespondentId = Annotated[
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_IDEMPOTENCY_KEY), NoNul
 ]
-
-
-class Channel(StrEnum):
-    WEB = "web"
-    EMAIL = "email"
-    KIOSK = "kiosk"
-    POS = "pos"
-    API = "api"
 
 
 class ResponseCreate(BaseModel):

@@ -15,6 +15,7 @@ from uuid_utils.compat import uuid7
 from app.counts import repository as counts_repository
 from app.counts.rollup import RollupKey, count_deltas, rollup_key
 from app.db import Database, WriteRace, races_are_retryable
+from app.dimensions.channels import Channel
 from app.keys.scopes import Scope
 from app.keys.service import Principal
 from app.keys.tokens import KeyKind
@@ -24,10 +25,7 @@ from app.responses import honeypot, repository
 from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
 from app.responses.followup import FollowupTokens
 from app.responses.records import IdempotencyScope, NewResponse, Outcome, StoredResponse
-from app.responses.schemas import (
-    Channel,
-    ResponseCreate,
-)
+from app.responses.schemas import ResponseCreate
 from app.responses.writer import GroupCommitWriter
 
 if TYPE_CHECKING:  # a type only: SQL is built in repository.py
