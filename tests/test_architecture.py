@@ -7,7 +7,8 @@
 * only app/schema.py drives Alembic; routers and repositories never open or commit a
   transaction (the service does, by leaving a `begin()` block);
 * no two parts of app/ (a top-level module app/x.py or a package app/x/) import each other,
-  counting imports inside functions and under ``if TYPE_CHECKING:``.
+  nor loop through three or more: each stands above everything it imports, counting imports
+  inside functions and under ``if TYPE_CHECKING:`` (the map is in README.md's layout section).
 
 That app.scoring loads nothing but the standard library is tested in
 tests/scoring/test_scoring_purity.py.
@@ -296,6 +297,26 @@ def mutual_imports(graph: dict[str, dict[str, list[ImportSite]]]) -> list[str]:
     return found
 
 
+def import_loops(graph: dict[str, dict[str, list[ImportSite]]]) -> list[list[str]]:
+    """Each loop of any length (a -> b -> c -> a), as the path that closes it."""
+    loops: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(part: str, path: list[str]) -> None:
+        if part in path:
+            loops.append([*path[path.index(part) :], part])
+            return
+        if part in done:
+            return
+        for target in sorted(graph.get(part, {})):
+            visit(target, [*path, part])
+        done.add(part)
+
+    for part in sorted(graph):
+        visit(part, [])
+    return loops
+
+
 def test_no_two_parts_of_the_app_import_each_other() -> None:
     cycles = mutual_imports(import_graph(APP))
 
@@ -303,6 +324,12 @@ def test_no_two_parts_of_the_app_import_each_other() -> None:
         "these parts of app/ import each other; move what both need below both "
         f"(see the map in README.md's layout section): {cycles}"
     )
+
+
+def test_the_parts_of_the_app_stand_in_floors_with_no_loop_through_three_or_more() -> None:
+    loops = import_loops(import_graph(APP))
+
+    assert not loops, f"each part must stand above everything it imports: {loops}"
 
 
 def test_the_import_graph_sees_the_app_as_it_is() -> None:
@@ -346,6 +373,21 @@ def test_a_pair_importing_each_other_is_caught_even_from_inside_a_function(
     assert "db" in import_graph(app)["keys"]  # a relative import counts too
 
 
+def test_a_loop_through_three_parts_is_caught(tmp_path: Path) -> None:
+    app = _package(
+        tmp_path / "app",
+        {
+            "__init__.py": "",
+            "db.py": "from app import outages\n",
+            "outages.py": "from app.problems import ServiceUnavailable\n",
+            "problems.py": "def render() -> None:\n    import app.db\n",
+        },
+    )
+
+    assert mutual_imports(import_graph(app)) == []
+    assert import_loops(import_graph(app)) == [["db", "outages", "problems", "db"]]
+
+
 def test_imports_in_one_direction_are_no_cycle(tmp_path: Path) -> None:
     app = _package(
         tmp_path / "app",
@@ -358,3 +400,4 @@ def test_imports_in_one_direction_are_no_cycle(tmp_path: Path) -> None:
     )
 
     assert mutual_imports(import_graph(app)) == []
+    assert import_loops(import_graph(app)) == []
