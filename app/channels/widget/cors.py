@@ -3,7 +3,7 @@
 CHANNELS.md §1: reflect only allow-listed origins, exactly (scheme, host, port), with
 `Vary: Origin`; never `*`, never `null`. A preflight carries no key, so it passes when
 the origin is on the list of *some* active publishable key; the actual request is then
-checked against its own key's list (app/deps.py), so a shop's key cannot be used from
+checked against its own key's list (app/keys/auth.py), so a shop's key cannot be used from
 another shop's pages. Everything else goes on to the operator's own CORS settings
 (`TOUCHPOINT_CORS_ORIGINS`, for dashboards reading scores), untouched.
 """
