@@ -26,7 +26,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sqlalchemy.types import TypeDecorator
 
 from app.config import Settings
-from app.operations.outages import OutageLog
+from app.outages import OutageLog
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import Response
 
-from app import __version__, schema
+from app import __version__, outages, schema
 from app.api_docs.router import router as api_docs_router
 from app.channels.email import service as email_service
 from app.channels.email.router import router as email_router
@@ -22,7 +22,6 @@ from app.db import OUTAGE_CARRIERS, Database, outage_cause
 from app.instance.service import stored_secret
 from app.keys import service as keys_service
 from app.keys.router import router as keys_router
-from app.operations import outages
 from app.operations.access_log import AccessLogMiddleware
 from app.operations.body_limit import BodySizeLimitMiddleware
 from app.operations.rate_limits import RateLimit

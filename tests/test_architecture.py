@@ -5,7 +5,10 @@
 * SQL is built only in repository.py and models.py files, app/db.py, app/schema.py and
   app/instance/ (a type imported under ``if TYPE_CHECKING:`` builds no SQL and is allowed);
 * only app/schema.py drives Alembic; routers and repositories never open or commit a
-  transaction (the service does, by leaving a `begin()` block).
+  transaction (the service does, by leaving a `begin()` block);
+* no two parts of app/ (a top-level module app/x.py or a package app/x/) import each other,
+  nor loop through three or more: each stands above everything it imports, counting imports
+  inside functions and under ``if TYPE_CHECKING:`` (the map is in README.md's layout section).
 
 That app.scoring loads nothing but the standard library is tested in
 tests/scoring/test_scoring_purity.py.
@@ -18,6 +21,8 @@ import os
 import subprocess
 import sys
 import textwrap
+from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -224,3 +229,175 @@ def test_importing_the_app_builds_no_engine_and_reads_no_environment() -> None:
     engines, settings_read = result.stdout.split()
     assert engines == "0", "an engine was built at import time or by create_app()"
     assert settings_read == "0", "get_settings() was called at import time"
+
+
+# --- no back stairs: no two parts of app/ import each other ------------------------------
+
+
+@dataclass(frozen=True)
+class ImportSite:
+    target: str  # the part imported: "db" for app/db.py, "keys" for app/keys/
+    where: str  # file:line of the import statement
+
+
+def _part(dotted: str, parts: set[str]) -> str | None:
+    """The part of app/ a dotted module name belongs to, None outside app/."""
+    names = dotted.split(".")
+    if names[0] != "app" or len(names) < 2 or names[1] not in parts:
+        return None
+    return names[1]
+
+
+def _imported_modules(node: ast.Import | ast.ImportFrom, package: str) -> list[str]:
+    """Dotted names an import statement reaches, ``from app import x`` as ``app.x``."""
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:
+        base = package.split(".")[: len(package.split(".")) - node.level + 1]
+        module = ".".join([*base, *([node.module] if node.module else [])])
+    else:
+        module = node.module or ""
+    return [module, *(f"{module}.{alias.name}" for alias in node.names)]
+
+
+def import_graph(root: Path) -> dict[str, dict[str, list[ImportSite]]]:
+    """Which part of the package at ``root`` imports which, with every site that does it.
+
+    ``ast.walk`` sees every import statement: at module level, inside functions and
+    under ``if TYPE_CHECKING:`` alike, since each one ties the importer to the imported.
+    """
+    parts = {path.stem for path in root.glob("*.py") if not path.stem.startswith("__")}
+    parts |= {path.parent.name for path in root.glob("*/__init__.py")}
+    graph: dict[str, dict[str, list[ImportSite]]] = defaultdict(lambda: defaultdict(list))
+    for path in sorted(root.rglob("*.py")):
+        inside = path.relative_to(root).with_suffix("").parts
+        source = inside[0] if inside[0] in parts else None
+        if source is None:
+            continue  # app/__init__.py, app/__main__.py: no part of the layering
+        package = ".".join([root.name, *inside[:-1]])
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Import | ast.ImportFrom):
+                continue
+            where = f"{path.relative_to(root.parent).as_posix()}:{node.lineno}"
+            for module in _imported_modules(node, package):
+                target = _part(module, parts)
+                if target is not None and target != source:
+                    graph[source][target].append(ImportSite(target, where))
+    return graph
+
+
+def mutual_imports(graph: dict[str, dict[str, list[ImportSite]]]) -> list[str]:
+    """Each pair of parts importing each other, with the sites of both directions."""
+    found = []
+    for a in sorted(graph):
+        for b in sorted(graph[a]):
+            if a < b and a in graph.get(b, {}):
+                sites = [site.where for site in (*graph[a][b], *graph[b][a])]
+                found.append(f"{a} <-> {b}: {', '.join(sorted(set(sites)))}")
+    return found
+
+
+def import_loops(graph: dict[str, dict[str, list[ImportSite]]]) -> list[list[str]]:
+    """Each loop of any length (a -> b -> c -> a), as the path that closes it."""
+    loops: list[list[str]] = []
+    done: set[str] = set()
+
+    def visit(part: str, path: list[str]) -> None:
+        if part in path:
+            loops.append([*path[path.index(part) :], part])
+            return
+        if part in done:
+            return
+        for target in sorted(graph.get(part, {})):
+            visit(target, [*path, part])
+        done.add(part)
+
+    for part in sorted(graph):
+        visit(part, [])
+    return loops
+
+
+def test_no_two_parts_of_the_app_import_each_other() -> None:
+    cycles = mutual_imports(import_graph(APP))
+
+    assert not cycles, (
+        "these parts of app/ import each other; move what both need below both "
+        f"(see the map in README.md's layout section): {cycles}"
+    )
+
+
+def test_the_parts_of_the_app_stand_in_floors_with_no_loop_through_three_or_more() -> None:
+    loops = import_loops(import_graph(APP))
+
+    assert not loops, f"each part must stand above everything it imports: {loops}"
+
+
+def test_the_import_graph_sees_the_app_as_it_is() -> None:
+    graph = import_graph(APP)
+
+    # deps gathers the domains' aliases; the domains stand on db; db stands on outages.
+    assert {"keys", "responses", "web", "dimensions"} <= set(graph["deps"])
+    assert "db" in graph["responses"]
+    assert "db" in graph["keys"]
+    assert set(graph["db"]) == {"config", "outages"}
+
+
+def _package(root: Path, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(textwrap.dedent(text), encoding="utf-8")
+    return root
+
+
+def test_a_pair_importing_each_other_is_caught_even_from_inside_a_function(
+    tmp_path: Path,
+) -> None:
+    app = _package(
+        tmp_path / "app",
+        {
+            "__init__.py": "",
+            "db.py": """
+                def log() -> None:
+                    from app.operations.outages import OutageLog
+            """,
+            "operations/__init__.py": "",
+            "operations/outages.py": "from app import db\n",
+            "keys/__init__.py": "",
+            "keys/router.py": "from ..db import log\n",
+        },
+    )
+
+    cycles = mutual_imports(import_graph(app))
+
+    assert cycles == ["db <-> operations: app/db.py:3, app/operations/outages.py:1"]
+    assert "db" in import_graph(app)["keys"]  # a relative import counts too
+
+
+def test_a_loop_through_three_parts_is_caught(tmp_path: Path) -> None:
+    app = _package(
+        tmp_path / "app",
+        {
+            "__init__.py": "",
+            "db.py": "from app import outages\n",
+            "outages.py": "from app.problems import ServiceUnavailable\n",
+            "problems.py": "def render() -> None:\n    import app.db\n",
+        },
+    )
+
+    assert mutual_imports(import_graph(app)) == []
+    assert import_loops(import_graph(app)) == [["db", "outages", "problems", "db"]]
+
+
+def test_imports_in_one_direction_are_no_cycle(tmp_path: Path) -> None:
+    app = _package(
+        tmp_path / "app",
+        {
+            "__init__.py": "",
+            "db.py": "from app import outages\n",
+            "outages.py": "import app.problems\n",
+            "problems.py": "",
+        },
+    )
+
+    assert mutual_imports(import_graph(app)) == []
+    assert import_loops(import_graph(app)) == []

@@ -32,8 +32,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app.config import Settings
 from app.db import Database, outage_cause
-from app.operations.outages import OutageLog, describe
 from app.operations.unexpected_errors import UnexpectedErrorMiddleware
+from app.outages import OutageLog, describe
 from app.responses import repository
 from app.responses.models import SurveyResponse
 from tests.support.service import Service

@@ -3,12 +3,13 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from app.deps import Admin, DatabaseDep, KeyCacheDep, json_response
 from app.keys import service
+from app.keys.auth import Admin, KeyCacheDep
 from app.keys.errors import KeyNotFound
 from app.keys.schemas import KeyCreate, KeyCreated, KeyList, KeyRead
 from app.problems import Forbidden, Unauthenticated, ValidationFailed, problem_responses
 from app.routing import StrictQueryRoute
+from app.web import DatabaseDep, json_response
 
 router = APIRouter(prefix="/v1/keys", tags=["keys"], route_class=StrictQueryRoute)
 AUTH_PROBLEMS = (Unauthenticated, Forbidden)

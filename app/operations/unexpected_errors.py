@@ -1,6 +1,6 @@
 """A bug answers 500 problem+json and is logged once, with its route template.
 
-A database outage is no bug: it answers 503 and goes to the outage log (outages.py).
+A database outage is no bug: it answers 503 and goes to the outage log (app/outages.py).
 
 Starlette's own last-resort handler re-raises after answering, so the server logs the
 exception a second time with its message, which may quote request data. Catching it
@@ -14,8 +14,8 @@ import logging
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import outages
 from app.db import outage_cause
-from app.operations import outages
 from app.operations.access_log import route_template
 from app.problems import ProblemError, problem_response
 

@@ -34,7 +34,7 @@ class Erasure(BaseModel):
     responses_deleted: int
 
 
-# Any id, even one the write rules refuse today (app/respondents/ids.py): one stored
+# Any id, even one the write rules refuse today (app/respondent_ids/accepted.py): one stored
 # before they existed must still be erasable.
 @router.delete(
     "/{respondent:any_text}",

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from app.config import Settings
+from app.counts import repository as counts_repository
+from app.counts.rollup import count_deltas, rollup_key
 from app.db import Database
 from app.instance.service import stored_secret
-from app.respondents.hashing import RespondentHasher
+from app.respondent_ids.hashing import RespondentHasher
 from app.responses import repository as responses_repository
-from app.scores import repository as scores_repository
-from app.scores.rollup import count_deltas, rollup_key
 
 GENERATED_KEY_NAME = "respondent-hash-key"
 
@@ -40,5 +40,5 @@ async def erase(db: Database, hasher: RespondentHasher, respondent: str) -> int:
             )
             for row in deleted
         )
-        await scores_repository.add_counts(connection, count_deltas(entries, sign=-1))
+        await counts_repository.add_counts(connection, count_deltas(entries, sign=-1))
     return len(deleted)

@@ -12,9 +12,9 @@ from typing import Any
 import orjson
 
 from app.db import Database
+from app.dimensions.filters import ResponseFilter
 from app.responses import repository
 from app.responses.export_cursors import CursorSigner
-from app.responses.filters import ResponseFilter
 from app.responses.records import StoredResponse
 from app.responses.repository import ListPosition
 

@@ -9,7 +9,6 @@ from typing import Any, cast
 
 import orjson
 from sqlalchemy import (
-    ColumnElement,
     Select,
     Table,
     and_,
@@ -24,7 +23,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.db import DriverStatement, sqlite_timestamp
-from app.responses.filters import ResponseFilter
+from app.dimensions.filters import ResponseFilter
+from app.dimensions.repository import dimension_conditions
 from app.responses.idempotency import Seen
 from app.responses.models import SurveyResponse
 from app.responses.records import IdempotencyScope, NewResponse, StoredResponse
@@ -198,20 +198,6 @@ async def delete_by_respondent(
         )
     )
     return list(result.all())
-
-
-def dimension_conditions(columns: Any, query: ResponseFilter) -> list[ColumnElement[bool]]:
-    """``column IN (…)`` for each dimension filtered on, against any table with those columns.
-
-    The scores repository uses it on the hourly counts, so scores and exports select alike.
-    """
-    conditions: list[ColumnElement[bool]] = []
-    if query.metric is not None:
-        conditions.append(columns.metric == query.metric)
-    for name, values in query.dimension_values().items():
-        if values:
-            conditions.append(columns[name].in_(values))
-    return conditions
 
 
 def _listing(

@@ -9,17 +9,9 @@ from fastapi import APIRouter, Header, Query, Request
 from starlette.convertors import Convertor, register_url_convertor
 from starlette.responses import Response, StreamingResponse
 
-from app.deps import (
-    DatabaseDep,
-    Dimensions,
-    ExportCursorsDep,
-    IngestDep,
-    OptionalCaller,
-    ResponsesReader,
-    ResponsesWriter,
-    json_response,
-)
+from app.dimensions.params import Dimensions
 from app.fields import Timestamp
+from app.keys.auth import OptionalCaller, ResponsesReader, ResponsesWriter
 from app.problems import (
     Forbidden,
     PayloadTooLarge,
@@ -31,6 +23,7 @@ from app.problems import (
     require_json,
 )
 from app.responses import batch, export, service
+from app.responses.dependencies import ExportCursorsDep, IngestDep
 from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
 from app.responses.schemas import (
     MAX_BATCH,
@@ -43,6 +36,7 @@ from app.responses.schemas import (
 )
 from app.routing import StrictQueryRoute
 from app.scoring.metrics import Metric
+from app.web import DatabaseDep, json_response
 
 
 class _NotBatch(Convertor[str]):

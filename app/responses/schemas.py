@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -15,8 +14,9 @@ from pydantic import (
     field_validator,
 )
 
+from app.dimensions.channels import Channel
 from app.fields import NoNul, Slug, Timestamp
-from app.respondents.ids import erasable
+from app.respondent_ids.accepted import erasable
 from app.scoring.metrics import SCALE, Metric
 
 MAX_FUTURE = timedelta(minutes=5)
@@ -34,21 +34,13 @@ Locale = Annotated[
     StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8}){0,3}$", max_length=35),
     Field(examples=["pl", "en-GB"]),
 ]
-# Only ids that DELETE /v1/respondents/{respondent} can name (see app/respondents/ids.py).
+# Only ids that DELETE /v1/respondents/{respondent} can name (see app/respondent_ids/accepted.py).
 RespondentId = Annotated[
     str, StringConstraints(min_length=1, max_length=255), NoNul, AfterValidator(erasable)
 ]
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_IDEMPOTENCY_KEY), NoNul
 ]
-
-
-class Channel(StrEnum):
-    WEB = "web"
-    EMAIL = "email"
-    KIOSK = "kiosk"
-    POS = "pos"
-    API = "api"
 
 
 class ResponseCreate(BaseModel):

@@ -12,23 +12,21 @@ from typing import TYPE_CHECKING
 import orjson
 from uuid_utils.compat import uuid7
 
+from app.counts import repository as counts_repository
+from app.counts.rollup import RollupKey, count_deltas, rollup_key
 from app.db import Database, WriteRace, races_are_retryable
+from app.dimensions.channels import Channel
 from app.keys.scopes import Scope
 from app.keys.service import Principal
 from app.keys.tokens import KeyKind
 from app.problems import FieldError, Unauthenticated, ValidationFailed
-from app.respondents.hashing import RespondentHasher
+from app.respondent_ids.hashing import RespondentHasher
 from app.responses import honeypot, repository
 from app.responses.errors import FollowupTokenRejected, IdempotencyKeyReused, ResponseNotFound
 from app.responses.followup import FollowupTokens
 from app.responses.records import IdempotencyScope, NewResponse, Outcome, StoredResponse
-from app.responses.schemas import (
-    Channel,
-    ResponseCreate,
-)
+from app.responses.schemas import ResponseCreate
 from app.responses.writer import GroupCommitWriter
-from app.scores import repository as scores_repository
-from app.scores.rollup import RollupKey, count_deltas, rollup_key
 
 if TYPE_CHECKING:  # a type only: SQL is built in repository.py
     from sqlalchemy.ext.asyncio import AsyncConnection
@@ -296,7 +294,7 @@ async def _record_or_update(
     new = item.stored
     if current is None:
         await repository.insert_many(connection, [item])
-        await scores_repository.add_counts(connection, _counts_of(new, +1))
+        await counts_repository.add_counts(connection, _counts_of(new, +1))
         return Outcome("created", new)
     if (current.score, current.comment) == (new.score, new.comment):
         return Outcome("duplicate", current)
@@ -307,7 +305,7 @@ async def _record_or_update(
         deltas = _counts_of(current, -1)
         for counts in deltas.values():  # the same hour and dimensions: only the score moves
             counts[new.score] += 1
-        await scores_repository.add_counts(connection, deltas)
+        await counts_repository.add_counts(connection, deltas)
     return Outcome("updated", updated)
 
 

@@ -12,12 +12,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from app.counts import repository as counts_repository
+from app.counts.rollup import RollupKey, count_deltas, rollup_key
 from app.db import Database, WriteRace, outage_cause, races_are_retryable
 from app.responses import repository
 from app.responses.idempotency import judge
 from app.responses.records import NewResponse, Outcome
-from app.scores import repository as scores_repository
-from app.scores.rollup import RollupKey, count_deltas, rollup_key
 
 logger = logging.getLogger("touchpoint.ingest")
 
@@ -114,7 +114,7 @@ async def store(db: Database, items: Sequence[NewResponse]) -> list[Outcome]:
         known = await repository.find_by_idempotency_keys(connection, keys) if keys else {}
         outcomes, to_insert = judge(items, known)
         await repository.insert_many(connection, to_insert)
-        await scores_repository.add_counts(connection, _deltas(to_insert))
+        await counts_repository.add_counts(connection, _deltas(to_insert))
     created = iter(to_insert)
     return [
         outcome if outcome is not None else Outcome("created", next(created).stored)

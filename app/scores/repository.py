@@ -1,80 +1,28 @@
-"""Every SQL statement about scores: keeping the hourly counts, and reading them back."""
+"""Every SQL statement about scores: reading the hourly counts back."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import ColumnElement, DateTime, String, Table, and_, func, or_, select, type_coerce
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app.db import DriverStatement, driver_value
-from app.responses.filters import ResponseFilter
+from app.counts.models import SCALE_COLUMNS, TOTAL, DimensionCounts, HourlyCounts
+from app.dimensions.filters import ResponseFilter
+from app.dimensions.repository import dimension_conditions
 from app.responses.models import SurveyResponse
-from app.responses.repository import dimension_conditions
-from app.scores.models import SCALE_COLUMNS, TOTAL, DimensionCounts, HourlyCounts
-from app.scores.rollup import RollupKey, dimension_deltas
 from app.scoring import HOUR, Counts
 
-_COMBINATION_KEYS = ("metric", "hour", "survey", "touchpoint", "channel", "location")
-_DIMENSION_KEYS = ("metric", "dimension", "hour", "value")
 _COMBINATIONS = cast(Table, HourlyCounts.__table__)
 _BY_DIMENSION = cast(Table, DimensionCounts.__table__)
 _RESPONSES = cast(Table, SurveyResponse.__table__)
 _OR_CHUNK = 100
-_upserts: dict[tuple[str, str], DriverStatement] = {}
 
 # A group's key: the value of the group_by dimension, None when absent (or no group_by).
 GroupKey = str | None
-
-
-def _upsert(dialect: Dialect, table: Table, keys: tuple[str, ...]) -> DriverStatement:
-    """INSERT … ON CONFLICT DO UPDATE SET cN = cN + excluded.cN, same text on both dialects."""
-    cached = (dialect.name, table.name)
-    if cached not in _upserts:
-        insert = postgresql.insert if dialect.name == "postgresql" else sqlite.insert
-        statement = insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=list(keys),
-            set_={name: table.c[name] + statement.excluded[name] for name in SCALE_COLUMNS},
-        )
-        _upserts[cached] = DriverStatement.compile(statement, dialect, [*keys, *SCALE_COLUMNS])
-    return _upserts[cached]
-
-
-async def add_counts(
-    connection: AsyncConnection, deltas: Mapping[RollupKey, Sequence[int]]
-) -> None:
-    """Apply count changes to both rollups, in the caller's transaction.
-
-    Rows go in key order, combinations first, so concurrent writers cannot deadlock.
-    """
-    if not deltas:
-        return
-    dialect = connection.dialect.name
-    combinations = _upsert(connection.dialect, _COMBINATIONS, _COMBINATION_KEYS)
-    await connection.exec_driver_sql(
-        combinations.sql,
-        [
-            (metric, driver_value(dialect, hour), *values, *deltas[key])
-            for key in sorted(deltas)
-            for metric, hour, *values in (key,)
-        ],
-    )
-    derived = dimension_deltas(deltas)
-    by_dimension = _upsert(connection.dialect, _BY_DIMENSION, _DIMENSION_KEYS)
-    await connection.exec_driver_sql(
-        by_dimension.sql,
-        [
-            (metric, dimension, driver_value(dialect, hour), value, *derived[key])
-            for key in sorted(derived)
-            for metric, dimension, hour, value in (key,)
-        ],
-    )
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from app.db import Database
+from app.dimensions.filters import ResponseFilter
 from app.fields import format_timestamp
-from app.responses.filters import ResponseFilter
 from app.scores import repository
 from app.scores.repository import GroupKey
 from app.scoring import (

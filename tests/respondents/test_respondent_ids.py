@@ -19,7 +19,7 @@ import httpx
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from app.respondents.ids import erasable
+from app.respondent_ids.accepted import erasable
 from tests.support.privacy_support import (
     changes_nothing,
     empty_tables,

@@ -17,13 +17,13 @@ import pytest
 from pydantic import SecretStr
 
 from app.config import Settings
+from app.dimensions.filters import ResponseFilter
 from app.instance import signing
 from app.instance.service import stored_secret
 from app.keys.scopes import Scope
 from app.responses import export_cursors
 from app.responses.errors import InvalidCursor
 from app.responses.export_cursors import CursorSigner
-from app.responses.filters import ResponseFilter
 from tests.support.ingest_support import another_app, nps
 from tests.support.problems import assert_problem
 from tests.support.service import Service

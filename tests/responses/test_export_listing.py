@@ -13,8 +13,8 @@ import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from app.dimensions.filters import ResponseFilter
 from app.keys.scopes import Scope
-from app.responses.filters import ResponseFilter
 from tests.support.ingest_support import (
     assert_response_shape,
     empty_tables,

@@ -17,9 +17,9 @@ import httpx
 import pytest
 from sqlalchemy import Table, delete, text, update
 
+from app.counts.models import DimensionCounts, HourlyCounts
 from app.db import Database
 from app.responses.models import SurveyResponse
-from app.scores.models import DimensionCounts, HourlyCounts
 from tests.support.scores_support import stamp
 from tests.support.service import Service
 

@@ -14,10 +14,10 @@ import httpx
 from sqlalchemy import Table, delete, func, select, update
 
 from app.config import Settings
+from app.counts.models import SCALE_COLUMNS, DimensionCounts, HourlyCounts
 from app.db import Database
 from app.main import create_app
 from app.responses.models import SurveyResponse
-from app.scores.models import SCALE_COLUMNS, DimensionCounts, HourlyCounts
 
 RESPONSES = cast(Table, SurveyResponse.__table__)
 HOURLY = cast(Table, HourlyCounts.__table__)

@@ -7,9 +7,9 @@ from typing import Any, cast
 
 from sqlalchemy import Table, func, select
 
+from app.counts.models import DimensionCounts, HourlyCounts
 from app.db import Database
 from app.responses.models import SurveyResponse
-from app.scores.models import DimensionCounts, HourlyCounts
 
 RESPONSES = cast(Table, SurveyResponse.__table__)
 HOURLY = cast(Table, HourlyCounts.__table__)

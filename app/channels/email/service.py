@@ -21,10 +21,11 @@ from app.channels.email.texts import Texts, texts_for
 from app.channels.email.tokens import LinkClaims, LinkSigner, new_nonce
 from app.config import Settings
 from app.db import Database
+from app.dimensions.channels import Channel
 from app.instance import signing
 from app.keys.service import Principal
 from app.responses import service as responses_service
-from app.responses.schemas import Channel, ResponseCreate
+from app.responses.schemas import ResponseCreate
 from app.responses.service import Ingest, rejected
 from app.scoring.metrics import SCALE, Metric
 from app.surveys.service import wording_for

@@ -3,7 +3,7 @@
 CHANNELS.md §1: reflect only allow-listed origins, exactly (scheme, host, port), with
 `Vary: Origin`; never `*`, never `null`. A preflight carries no key, so it passes when
 the origin is on the list of *some* active publishable key; the actual request is then
-checked against its own key's list (app/deps.py), so a shop's key cannot be used from
+checked against its own key's list (app/keys/auth.py), so a shop's key cannot be used from
 another shop's pages. Everything else goes on to the operator's own CORS settings
 (`TOUCHPOINT_CORS_ORIGINS`, for dashboards reading scores), untouched.
 """
@@ -17,10 +17,10 @@ from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import outages
 from app.channels.widget.errors import OriginNotAllowed
 from app.channels.widget.origins import PublishableOrigins
 from app.db import OUTAGE_CARRIERS, Database, outage_cause
-from app.operations import outages
 from app.problems import ServiceUnavailable, problem_response
 
 # What the widget calls, and with which method.

@@ -78,7 +78,7 @@ def test_every_log_line_of_the_email_pages_is_quoted_with_its_level_and_logger(
 ) -> None:
     # The email pages' own lines, and the outage lines every route shares with them.
     calls = [("email", *call) for call in _log_calls(repo_root / "app" / "channels" / "email")]
-    calls += [("outage", *call) for call in _log_calls(repo_root / "app" / "operations", "outages")]
+    calls += [("outage", *call) for call in _log_calls(repo_root / "app", "outages")]
     text = doc(repo_root)
 
     assert len(calls) >= 3  # the scanner burst, the outage's start and its end

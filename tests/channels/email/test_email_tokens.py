@@ -21,7 +21,7 @@ from app.channels.email.tokens import (
     TokenInvalid,
     new_nonce,
 )
-from app.respondents.hashing import RespondentHasher
+from app.respondent_ids.hashing import RespondentHasher
 from app.responses.followup import FollowupTokens
 from tests.support.email_support import BASE64_DIGITS, flipped
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
-from app.scores.models import DIMENSIONS, NO_VALUE, TOTAL
+from app.counts.models import DIMENSIONS, NO_VALUE, TOTAL
 from app.scoring.windows import floor_hour
 
 # metric, UTC hour, survey, touchpoint, channel, location ("" when absent)

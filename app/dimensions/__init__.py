@@ -1,0 +1,1 @@
+"""Dimensions and filters: which responses a query covers, shared by ingest, export and scores."""
