@@ -225,7 +225,17 @@ async def run_retrying_races(
 
 @dataclass(frozen=True)
 class Database:
-    """What a process holds to reach the database: built in the app's lifespan."""
+    """What a process holds to reach the database: built in the app's lifespan.
+
+    The ways in, by what the caller does:
+
+    - writes that may race another writer (a unique key, a deadlock):
+      ``run_retrying_races(db, work)``, the one place a lost race runs again;
+    - other writes: ``write_engine.begin()`` (Core) or ``writers()`` and
+      ``session.begin()`` (ORM); both take SQLite's write lock up front;
+    - reads: ``engine.connect()`` (Core) or ``readers()`` (ORM);
+      ``snapshot()`` when several queries must see one state of the database.
+    """
 
     engine: AsyncEngine
     # The same pool; its transactions take SQLite's write lock up front.
