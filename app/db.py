@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.engine import URL, Dialect, make_url
@@ -193,9 +193,49 @@ async def races_are_retryable() -> AsyncIterator[None]:
         raise
 
 
+T = TypeVar("T")
+
+# The loser of a unique-key race needs one more run to see the winner's row; the third
+# covers a deadlock or serialisation failure (PostgreSQL) meeting it on the way.
+RACE_ATTEMPTS = 3
+
+
+async def run_retrying_races(
+    db: Database,
+    work: Callable[[AsyncConnection], Awaitable[T]],
+    *,
+    attempts: int = RACE_ATTEMPTS,
+) -> T:
+    """Run ``work`` in a write transaction and commit; run it again while it loses a race.
+
+    A unique-key race, deadlock or serialisation failure rolls the transaction back and
+    runs ``work`` afresh in a new one, up to ``attempts`` runs in all; the last one's
+    ``WriteRace`` reaches the caller. Any other error is raised at once. ``work`` must
+    therefore only touch the database through the connection it is given.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            async with races_are_retryable(), db.write_engine.begin() as connection:
+                return await work(connection)
+        except WriteRace:
+            if attempt == attempts:
+                raise
+    raise ValueError(f"attempts must be at least 1, not {attempts}")
+
+
 @dataclass(frozen=True)
 class Database:
-    """What a process holds to reach the database: built in the app's lifespan."""
+    """What a process holds to reach the database: built in the app's lifespan.
+
+    The ways in, by what the caller does:
+
+    - writes that may race another writer (a unique key, a deadlock):
+      ``run_retrying_races(db, work)``, the one place a lost race runs again;
+    - other writes: ``write_engine.begin()`` (Core) or ``writers()`` and
+      ``session.begin()`` (ORM); both take SQLite's write lock up front;
+    - reads: ``engine.connect()`` (Core) or ``readers()`` (ORM);
+      ``snapshot()`` when several queries must see one state of the database.
+    """
 
     engine: AsyncEngine
     # The same pool; its transactions take SQLite's write lock up front.

@@ -14,7 +14,7 @@ from uuid_utils.compat import uuid7
 
 from app.counts import repository as counts_repository
 from app.counts.rollup import RollupKey, count_deltas, rollup_key
-from app.db import Database, WriteRace, races_are_retryable
+from app.db import Database, run_retrying_races
 from app.dimensions.channels import Channel
 from app.keys.scopes import Scope
 from app.keys.service import Principal
@@ -259,11 +259,6 @@ async def set_comment(
     return updated
 
 
-# The loser of a race on an idempotency key retries once to see the winner's row; more
-# attempts only cover deadlocks and serialisation failures on PostgreSQL.
-_RACE_ATTEMPTS = 3
-
-
 async def record_or_update(ingest: Ingest, item: NewResponse) -> Outcome:
     """Store ``item``; if its idempotency key already made a response, change that one instead.
 
@@ -277,14 +272,9 @@ async def record_or_update(ingest: Ingest, item: NewResponse) -> Outcome:
     key = item.idempotency
     if key is None:
         raise ValueError("record_or_update needs an idempotency key")
-    for attempt in range(1, _RACE_ATTEMPTS + 1):
-        try:
-            async with races_are_retryable(), ingest.db.write_engine.begin() as connection:
-                return await _record_or_update(connection, item, key)
-        except WriteRace:
-            if attempt == _RACE_ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+    return await run_retrying_races(
+        ingest.db, lambda connection: _record_or_update(connection, item, key)
+    )
 
 
 async def _record_or_update(

@@ -11,18 +11,19 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from app.counts import repository as counts_repository
 from app.counts.rollup import RollupKey, count_deltas, rollup_key
-from app.db import Database, WriteRace, outage_cause, races_are_retryable
+from app.db import Database, outage_cause, run_retrying_races
 from app.responses import repository
 from app.responses.idempotency import judge
 from app.responses.records import NewResponse, Outcome
 
-logger = logging.getLogger("touchpoint.ingest")
+if TYPE_CHECKING:  # a type only: SQL is built in repository.py
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
-# A race with another process (a unique key, a deadlock): the retry sees the winner's row.
-_ATTEMPTS = 3
+logger = logging.getLogger("touchpoint.ingest")
 
 
 @dataclass
@@ -98,23 +99,25 @@ class GroupCommitWriter:
             start += len(job.items)
 
     async def _store(self, items: list[NewResponse]) -> list[Outcome]:
-        for attempt in range(1, _ATTEMPTS + 1):
-            try:
-                return await store(self._db, items)
-            except WriteRace:
-                if attempt == _ATTEMPTS:
-                    raise
-        raise AssertionError("unreachable")
+        return await store(self._db, items)
 
 
 async def store(db: Database, items: Sequence[NewResponse]) -> list[Outcome]:
-    """One transaction: judge retries, insert the new rows, count them. Commits."""
+    """One transaction: judge retries, insert the new rows, count them. Commits.
+
+    A race with another process (a unique key, a deadlock) runs it again: the retry
+    sees the winner's row and judges the item a retry of it.
+    """
     keys = [item.idempotency for item in items if item.idempotency is not None]
-    async with races_are_retryable(), db.write_engine.begin() as connection:
+
+    async def work(connection: AsyncConnection) -> tuple[list[Outcome | None], list[NewResponse]]:
         known = await repository.find_by_idempotency_keys(connection, keys) if keys else {}
         outcomes, to_insert = judge(items, known)
         await repository.insert_many(connection, to_insert)
         await counts_repository.add_counts(connection, _deltas(to_insert))
+        return outcomes, to_insert
+
+    outcomes, to_insert = await run_retrying_races(db, work)
     created = iter(to_insert)
     return [
         outcome if outcome is not None else Outcome("created", next(created).stored)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from app.db import Database, WriteRace, races_are_retryable
+from app.db import Database, run_retrying_races
 from app.fields import SLUG_PATTERN
 from app.scoring.metrics import Metric
 from app.surveys import repository
@@ -17,11 +17,9 @@ from app.surveys.schemas import SurveyRead, SurveyWording
 from app.surveys.wording import Wording, default_wording, pick_locale
 
 if TYPE_CHECKING:  # a type only: SQL is built in repository.py
-    from sqlalchemy.ext.asyncio import AsyncSession
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 _SLUG = re.compile(SLUG_PATTERN)
-# Two first PUTs of one survey racing on PostgreSQL: the loser finds the row on its retry.
-_ATTEMPTS = 3
 
 
 async def wording_for(db: Database, survey: str, metric: str, locale: str) -> Wording:
@@ -66,17 +64,20 @@ def resolve(stored: Survey | None, metric: Metric, locale: str) -> Wording:
 
 async def put(db: Database, survey: str, wording: SurveyWording) -> tuple[SurveyRead, bool]:
     """Store `wording` as the whole wording of `survey`; True when the survey is new."""
-    for _ in range(_ATTEMPTS - 1):
-        try:
-            return await _put_once(db, survey, wording)
-        except WriteRace:
-            continue  # the row the other request created is there now: replace it
-    return await _put_once(db, survey, wording)
+    # Two first PUTs of one survey racing: the loser's retry finds the row and replaces it.
+    return await run_retrying_races(
+        db, lambda connection: _put_once(db, connection, survey, wording)
+    )
 
 
-async def _put_once(db: Database, survey: str, wording: SurveyWording) -> tuple[SurveyRead, bool]:
-    async with races_are_retryable(), db.writers() as session, session.begin():
-        return await _store(session, survey, wording)
+async def _put_once(
+    db: Database, connection: AsyncConnection, survey: str, wording: SurveyWording
+) -> tuple[SurveyRead, bool]:
+    # The session joins the helper's transaction, which commits after the flush.
+    async with db.writers(bind=connection) as session:
+        stored = await _store(session, survey, wording)
+        await session.flush()
+        return stored
 
 
 async def _store(
